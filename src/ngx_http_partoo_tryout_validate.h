@@ -1,0 +1,98 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ *
+ * Request body validation for POST /v2/webhooks/tryout.
+ * Plain C on jansson and pcre2: no nginx types, so it is unit-tested and
+ * fuzzed without a server.
+ */
+
+
+#ifndef _NGX_HTTP_PARTOO_TRYOUT_VALIDATE_H_INCLUDED_
+#define _NGX_HTTP_PARTOO_TRYOUT_VALIDATE_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <jansson.h>
+
+
+#define NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH        32
+#define NGX_HTTP_PARTOO_TRYOUT_MAX_URL          2048
+#define NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS      5
+#define NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_NAME  128
+#define NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_VALUE 512
+
+
+typedef enum {
+    NGX_HTTP_PARTOO_TRYOUT_BUSINESS_CREATED = 0,
+    NGX_HTTP_PARTOO_TRYOUT_BUSINESS_UPDATED,
+    NGX_HTTP_PARTOO_TRYOUT_BUSINESS_DELETED,
+    NGX_HTTP_PARTOO_TRYOUT_MESSAGE_UPDATED,
+    NGX_HTTP_PARTOO_TRYOUT_MESSAGE_CREATED,
+    NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED,
+    NGX_HTTP_PARTOO_TRYOUT_NEVENTS
+} ngx_http_partoo_tryout_event_e;
+
+
+typedef enum {
+    NGX_HTTP_PARTOO_TRYOUT_VALID = 0,
+    NGX_HTTP_PARTOO_TRYOUT_INVALID          /* 400, error body set */
+} ngx_http_partoo_tryout_verdict_e;
+
+
+typedef struct ngx_http_partoo_tryout_validator_s
+    ngx_http_partoo_tryout_validator_t;
+
+
+typedef struct {
+    const char                      *name;
+    size_t                           name_len;
+    const char                      *value;
+    size_t                           value_len;
+} ngx_http_partoo_tryout_header_t;
+
+
+/* the first item of a valid body; strings point into "root" */
+
+typedef struct {
+    json_t                          *root;
+
+    const char                      *url;
+    size_t                           url_len;
+
+    ngx_http_partoo_tryout_event_e   event;
+
+    size_t                           nheaders;
+    ngx_http_partoo_tryout_header_t  headers[NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS];
+
+    /* the complete 400 response body when the verdict is INVALID */
+    const char                      *error;
+    size_t                           error_len;
+    int                              error_allocated;
+} ngx_http_partoo_tryout_item_t;
+
+
+/* one per worker (or per configuration): compiles the header name pattern */
+ngx_http_partoo_tryout_validator_t *ngx_http_partoo_tryout_validator_create(
+    void);
+void ngx_http_partoo_tryout_validator_destroy(
+    ngx_http_partoo_tryout_validator_t *v);
+
+/*
+ * Validates "len" bytes of "body".  On VALID, "item" describes the first
+ * item; on INVALID, item->error holds the byte-exact 400 body.  Either way
+ * the caller releases "item" with ngx_http_partoo_tryout_item_free().
+ */
+ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_validate(
+    ngx_http_partoo_tryout_validator_t *v, const char *body, size_t len,
+    ngx_http_partoo_tryout_item_t *item);
+void ngx_http_partoo_tryout_item_free(ngx_http_partoo_tryout_item_t *item);
+
+const char *ngx_http_partoo_tryout_event_name(
+    ngx_http_partoo_tryout_event_e event);
+
+/* -1 when "name" is not one of the six event types */
+int ngx_http_partoo_tryout_event_lookup(const char *name, size_t len);
+
+
+#endif /* _NGX_HTTP_PARTOO_TRYOUT_VALIDATE_H_INCLUDED_ */
