@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make demo: start nginx with the module on 127.0.0.1:8080 and show it work.
+#   demo.sh start | stop
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run=$top/demo/run
+module=$top/build/nginx-src/objs/ngx_http_partoo_tryout_module.so
+nginx=${NGINX:-/usr/sbin/nginx}
+url=http://127.0.0.1:8080/v2/webhooks/tryout
+
+stop() {
+    if [ -f "$run/nginx.pid" ]; then
+        kill -QUIT "$(cat "$run/nginx.pid")" 2>/dev/null || true
+        for _ in $(seq 50); do
+            [ -f "$run/nginx.pid" ] || break
+            sleep 0.1
+        done
+    fi
+}
+
+start() {
+    stop
+    mkdir -p "$run"
+    sed -e "s|@MODULE@|$module|g" -e "s|@RUN@|$run|g" \
+        "$top/conf-examples/demo.conf" > "$run/nginx.conf"
+
+    "$nginx" -p "$run" -c "$run/nginx.conf" -t -q
+    "$nginx" -p "$run" -c "$run/nginx.conf"
+
+    for _ in $(seq 50); do
+        curl -s -o /dev/null "$url" && break
+        sleep 0.1
+    done
+
+    body='{"items":[{"url":"https://example.com/webhook","event_type":"business_created"}]}'
+
+    echo "nginx is serving the tryout endpoint on $url"
+    echo "(log: $run/error.log; stop it with: make demo-stop)"
+    echo
+    echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
+    echo "      -d '$body'"
+    curl -s -X POST "$url" -H 'Content-Type: application/json' -d "$body"
+    echo
+    echo
+    echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
+    echo "      -d '{\"items\":[{\"url\":\"http://example.com\"}]}'"
+    curl -s -X POST "$url" -H 'Content-Type: application/json' \
+        -d '{"items":[{"url":"http://example.com"}]}'
+    echo
+}
+
+case "${1:-start}" in
+    start) start ;;
+    stop)  stop ;;
+    *)     echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

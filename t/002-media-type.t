@@ -1,0 +1,116 @@
+# The media type step: application/json, parameters allowed, else 415.
+
+use strict;
+use warnings;
+
+BEGIN { push @INC, 't/lib' }
+use Test::Nginx::Socket 'no_plan';
+use PartooTryout;
+
+no_shuffle();
+tryout_defaults();
+run_tests();
+
+__DATA__
+
+=== TEST 1: no Content-Type is 415
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+X-Nothing: here
+--- error_code: 415
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: text/plain is 415
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: text/plain
+--- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
+
+
+
+=== TEST 3: application/json is accepted
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: application/json
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 4: application/json; charset=utf-8 is accepted
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: application/json; charset=utf-8
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 5: the media type is case-insensitive
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: Application/JSON;charset=UTF-8
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 6: application/jsonx is not application/json
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: application/jsonx
+--- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
+
+
+
+=== TEST 7: application/merge-patch+json is 415
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: application/merge-patch+json
+--- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
+
+
+
+=== TEST 8: form data is 415 and its body is discarded, not read as JSON
+--- request
+POST /v2/webhooks/tryout
+url=https://example.com&event_type=business_created
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
+
+
+
+=== TEST 9: a media type with a prefix before it is 415
+--- request eval
+"POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
+--- more_headers
+Content-Type: text/application/json
+--- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}

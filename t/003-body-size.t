@@ -1,0 +1,220 @@
+# The size step: partoo_tryout_max_body_size, counted while the body is
+# read, chunked or not, and bodies nginx already put in a temporary file.
+
+use strict;
+use warnings;
+
+BEGIN { push @INC, 't/lib' }
+use Test::Nginx::Socket 'no_plan';
+use PartooTryout;
+
+no_shuffle();
+no_long_string();
+tryout_defaults();
+run_tests();
+
+__DATA__
+
+=== TEST 1: a body of exactly 64k (the default limit) is read
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(65536)
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 2: one byte over 64k is 413
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(65537)
+--- error_code: 413
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a 2 MB body is 413 in the contract's shape
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(2 * 1024 * 1024)
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- no_error_log
+[error]
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 4: a 2 MB chunked body is counted while read, never stored
+--- raw_request eval
+PartooTryout::chunked_request(PartooTryout::padded_body(2 * 1024 * 1024),
+                              8000)
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- no_error_log
+[error]
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 5: a small chunked body in many chunks is read whole
+--- raw_request eval
+PartooTryout::chunked_request($PartooTryout::VALID_BODY, 7)
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 6: a chunked body of exactly the limit is read
+--- raw_request eval
+PartooTryout::chunked_request(PartooTryout::padded_body(65536), 1000)
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 7: a chunked body one byte over the limit is 413
+--- raw_request eval
+PartooTryout::chunked_request(PartooTryout::padded_body(65537), 1000)
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+
+
+
+=== TEST 8: a chunked body that is not JSON reaches the JSON step
+--- raw_request eval
+PartooTryout::chunked_request('{"items": [', 3)
+--- error_code: 400
+--- response_body chomp
+{"errors":{"json":"invalid JSON body"}}
+
+
+
+=== TEST 9: partoo_tryout_max_body_size 1k accepts 1024 bytes
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout;
+        partoo_tryout_max_body_size 1k;
+    }
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(1024)
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 10: partoo_tryout_max_body_size 1k refuses 1025 bytes
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout;
+        partoo_tryout_max_body_size 1k;
+    }
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(1025)
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+
+
+
+=== TEST 11: the limit is inherited from the server level
+--- config
+    partoo_tryout_max_body_size 200;
+    location = /v2/webhooks/tryout {
+        partoo_tryout;
+    }
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(201)
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+
+
+
+=== TEST 12: a smaller client_max_body_size does not preempt the JSON 413
+--- config
+    location = /v2/webhooks/tryout {
+        client_max_body_size 1k;
+        partoo_tryout;
+    }
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(8192)
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+
+
+
+=== TEST 13: a body that mirror put in a temporary file is read from it
+--- config
+    location = /v2/webhooks/tryout {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(20000)
+--- error_code: 501
+--- response_body chomp
+{"errors":{"json":"delivery not configured"}}
+--- error_log
+a client request body is buffered to a temporary file
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: an over-limit chunked body in a temporary file is 413
+--- config
+    location = /v2/webhooks/tryout {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout;
+        partoo_tryout_max_body_size 10k;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- raw_request eval
+PartooTryout::chunked_request(PartooTryout::padded_body(20000), 4096)
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- error_log
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 15: an invalid body in a temporary file gets the JSON error
+--- config
+    location = /v2/webhooks/tryout {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- request eval
+"POST /v2/webhooks/tryout\n[" . ('1,' x 3000) . "1]"
+--- error_code: 400
+--- response_body chomp
+{"errors":{"json":"must be an object"}}
