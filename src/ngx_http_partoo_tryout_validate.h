@@ -36,7 +36,8 @@ typedef enum {
 
 typedef enum {
     NGX_HTTP_PARTOO_TRYOUT_VALID = 0,
-    NGX_HTTP_PARTOO_TRYOUT_INVALID          /* 400, error body set */
+    NGX_HTTP_PARTOO_TRYOUT_INVALID,         /* 400, error body set */
+    NGX_HTTP_PARTOO_TRYOUT_ERROR            /* 500: out of memory, no body */
 } ngx_http_partoo_tryout_verdict_e;
 
 
@@ -55,20 +56,20 @@ typedef struct {
 /* the first item of a valid body; strings point into "root" */
 
 typedef struct {
-    json_t                          *root;
+    json_t                         *root;
 
-    const char                      *url;
-    size_t                           url_len;
+    const char                     *url;
+    size_t                          url_len;
 
-    ngx_http_partoo_tryout_event_e   event;
+    ngx_http_partoo_tryout_event_e  event;
 
-    size_t                           nheaders;
-    ngx_http_partoo_tryout_header_t  headers[NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS];
+    size_t                          nheaders;
+    ngx_http_partoo_tryout_header_t headers[NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS];
 
     /* the complete 400 response body when the verdict is INVALID */
-    const char                      *error;
-    size_t                           error_len;
-    int                              error_allocated;
+    const char                     *error;
+    size_t                          error_len;
+    int                             error_allocated;
 } ngx_http_partoo_tryout_item_t;
 
 
@@ -80,8 +81,10 @@ void ngx_http_partoo_tryout_validator_destroy(
 
 /*
  * Validates "len" bytes of "body".  On VALID, "item" describes the first
- * item; on INVALID, item->error holds the byte-exact 400 body.  Either way
- * the caller releases "item" with ngx_http_partoo_tryout_item_free().
+ * item; on INVALID, item->error holds the byte-exact 400 body; ERROR means
+ * an allocation failed (answer 500; item->error is NULL).  Whatever the
+ * verdict, the caller releases "item" with ngx_http_partoo_tryout_item_free().
+ * Not thread-safe: a validator is used by one thread (worker) at a time.
  */
 ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_validate(
     ngx_http_partoo_tryout_validator_t *v, const char *body, size_t len,
