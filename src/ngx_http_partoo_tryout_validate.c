@@ -1,0 +1,922 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ *
+ * Request body validation for POST /v2/webhooks/tryout: DESIGN.md section 2,
+ * rows "JSON", "shape" and "fields".
+ */
+
+
+#define PCRE2_CODE_UNIT_WIDTH  8
+
+#include <stdlib.h>
+#include <string.h>
+#include <pcre2.h>
+#include <curl/curl.h>
+
+#include "ngx_http_partoo_tryout_validate.h"
+
+
+#define NGX_HTTP_PARTOO_TRYOUT_JSON_FLAGS                                     \
+    (JSON_REJECT_DUPLICATES|JSON_DECODE_ANY|JSON_ALLOW_NUL)
+
+/* the OpenAPI propertyNames pattern, as bytes: no UTF mode */
+#define NGX_HTTP_PARTOO_TRYOUT_NAME_PATTERN                                   \
+    "^[Xx]-(?![Pp][Aa][Rr][Tt][Oo][Oo])[^ ()<>@,;:\\\\\"/\\[\\]?={}]*$"
+
+/* room for the constant parts of a field error body, the envelope included */
+#define NGX_HTTP_PARTOO_TRYOUT_FIELDS_SIZE  512
+
+#define NGX_HTTP_PARTOO_TRYOUT_FAILED       -1
+
+#define ngx_http_partoo_tryout_string(s)    { s, sizeof(s) - 1 }
+
+
+typedef struct {
+    const char                     *data;
+    size_t                          len;
+} ngx_http_partoo_tryout_str_t;
+
+
+typedef enum {
+    NGX_HTTP_PARTOO_TRYOUT_MSG_NONE = 0,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_REQUIRED,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_STRING,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_OBJECT,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_URL_LENGTH,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_URL_HTTPS,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_EVENT,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_HEADERS_MAX,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_INVALID,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_LENGTH,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_DUPLICATE,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_VALUE_LENGTH,
+    NGX_HTTP_PARTOO_TRYOUT_MSG_VALUE_CONTROL,
+    NGX_HTTP_PARTOO_TRYOUT_NMSG
+} ngx_http_partoo_tryout_msg_e;
+
+
+typedef struct {
+    const char                     *name;
+    size_t                          name_len;
+    int                             msg;
+} ngx_http_partoo_tryout_header_error_t;
+
+
+/* the field errors of the first item, each a message number or MSG_NONE */
+
+typedef struct {
+    int                             url;
+    int                             event_type;
+    int                             custom_headers;
+    size_t                          nheaders;
+    ngx_http_partoo_tryout_header_error_t
+                              headers[NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS];
+} ngx_http_partoo_tryout_errors_t;
+
+
+struct ngx_http_partoo_tryout_validator_s {
+    pcre2_code                     *name_re;
+    pcre2_match_data               *match;
+    CURLU                          *url;
+
+    /* shared by every error document: no copy per request */
+    json_t                         *msgs[NGX_HTTP_PARTOO_TRYOUT_NMSG];
+};
+
+
+static int ngx_http_partoo_tryout_too_deep(const char *body, size_t len);
+static int ngx_http_partoo_tryout_check_url(
+    ngx_http_partoo_tryout_validator_t *v, const json_t *value,
+    ngx_http_partoo_tryout_item_t *item);
+static int ngx_http_partoo_tryout_check_event(const json_t *value,
+    ngx_http_partoo_tryout_item_t *item);
+static int ngx_http_partoo_tryout_check_headers(
+    ngx_http_partoo_tryout_validator_t *v, const json_t *value,
+    ngx_http_partoo_tryout_errors_t *errors,
+    ngx_http_partoo_tryout_item_t *item);
+static int ngx_http_partoo_tryout_check_header(
+    ngx_http_partoo_tryout_validator_t *v, const json_t *value,
+    ngx_http_partoo_tryout_item_t *item, size_t n);
+static int ngx_http_partoo_tryout_equal_nocase(const char *a, const char *b,
+    size_t len);
+static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_reject(
+    ngx_http_partoo_tryout_item_t *item,
+    const ngx_http_partoo_tryout_str_t *body);
+static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_field_errors(
+    ngx_http_partoo_tryout_validator_t *v,
+    const ngx_http_partoo_tryout_errors_t *errors,
+    ngx_http_partoo_tryout_item_t *item);
+static char *ngx_http_partoo_tryout_put_field(char *p, int first,
+    const char *key, size_t key_len);
+static char *ngx_http_partoo_tryout_put_msg(char *p, int msg);
+
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_msgs[] = {
+    { NULL, 0 },
+    ngx_http_partoo_tryout_string("is required"),
+    ngx_http_partoo_tryout_string("must be a string"),
+    ngx_http_partoo_tryout_string("must be an object"),
+    ngx_http_partoo_tryout_string("must be at most 2048 characters"),
+    ngx_http_partoo_tryout_string("must be a valid url"),
+    ngx_http_partoo_tryout_string("only HTTPS URLs are supported"),
+    ngx_http_partoo_tryout_string("must be one of: business_created, "
+        "business_updated, business_deleted, message_updated, "
+        "message_created, lead_received"),
+    ngx_http_partoo_tryout_string("must have at most 5 headers"),
+    ngx_http_partoo_tryout_string("invalid header name"),
+    ngx_http_partoo_tryout_string("must be at most 128 characters"),
+    ngx_http_partoo_tryout_string("duplicate header name"),
+    ngx_http_partoo_tryout_string("must be at most 512 characters"),
+    ngx_http_partoo_tryout_string("must not contain control characters")
+};
+
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_events[] = {
+    ngx_http_partoo_tryout_string("business_created"),
+    ngx_http_partoo_tryout_string("business_updated"),
+    ngx_http_partoo_tryout_string("business_deleted"),
+    ngx_http_partoo_tryout_string("message_updated"),
+    ngx_http_partoo_tryout_string("message_created"),
+    ngx_http_partoo_tryout_string("lead_received")
+};
+
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_invalid_json =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":"
+                                  "\"invalid JSON body\"}}");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_not_object =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":"
+                                  "\"must be an object\"}}");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_no_items =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":{\"items\":"
+                                  "\"is required\"}}}");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_not_list =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":{\"items\":"
+                                  "\"must be a list\"}}}");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_empty_list =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":{\"items\":"
+                                  "\"must contain at least one item\"}}}");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_item_object =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":{\"items\":{\"0\":"
+                                  "\"must be an object\"}}}}");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_fields_head =
+    ngx_http_partoo_tryout_string("{\"errors\":{\"json\":{\"items\":{\"0\":{");
+
+static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_fields_tail =
+    ngx_http_partoo_tryout_string("}}}}}");
+
+
+ngx_http_partoo_tryout_validator_t *
+ngx_http_partoo_tryout_validator_create(void)
+{
+    int                                  i, err;
+    PCRE2_SIZE                           off;
+    ngx_http_partoo_tryout_validator_t  *v;
+
+    v = calloc(1, sizeof(ngx_http_partoo_tryout_validator_t));
+    if (v == NULL) {
+        return NULL;
+    }
+
+    v->name_re = pcre2_compile(
+                     (PCRE2_SPTR) NGX_HTTP_PARTOO_TRYOUT_NAME_PATTERN,
+                     PCRE2_ZERO_TERMINATED, PCRE2_DOLLAR_ENDONLY, &err, &off,
+                     NULL);
+    if (v->name_re == NULL) {
+        goto failed;
+    }
+
+    /* the interpreter gives the same answers, only slower */
+    (void) pcre2_jit_compile(v->name_re, PCRE2_JIT_COMPLETE);
+
+    v->match = pcre2_match_data_create_from_pattern(v->name_re, NULL);
+    if (v->match == NULL) {
+        goto failed;
+    }
+
+    v->url = curl_url();
+    if (v->url == NULL) {
+        goto failed;
+    }
+
+    for (i = 1; i < NGX_HTTP_PARTOO_TRYOUT_NMSG; i++) {
+        v->msgs[i] = json_stringn_nocheck(ngx_http_partoo_tryout_msgs[i].data,
+                                          ngx_http_partoo_tryout_msgs[i].len);
+        if (v->msgs[i] == NULL) {
+            goto failed;
+        }
+    }
+
+    return v;
+
+failed:
+
+    ngx_http_partoo_tryout_validator_destroy(v);
+
+    return NULL;
+}
+
+
+void
+ngx_http_partoo_tryout_validator_destroy(ngx_http_partoo_tryout_validator_t *v)
+{
+    int  i;
+
+    if (v == NULL) {
+        return;
+    }
+
+    for (i = 1; i < NGX_HTTP_PARTOO_TRYOUT_NMSG; i++) {
+        json_decref(v->msgs[i]);
+    }
+
+    if (v->url) {
+        curl_url_cleanup(v->url);
+    }
+
+    if (v->match) {
+        pcre2_match_data_free(v->match);
+    }
+
+    if (v->name_re) {
+        pcre2_code_free(v->name_re);
+    }
+
+    free(v);
+}
+
+
+ngx_http_partoo_tryout_verdict_e
+ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
+    const char *body, size_t len, ngx_http_partoo_tryout_item_t *item)
+{
+    json_t                           *root, *items, *first;
+    json_error_t                      err;
+    ngx_http_partoo_tryout_errors_t   errors;
+    ngx_http_partoo_tryout_verdict_e  verdict;
+
+    memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
+
+    /* checked before parsing: jansson itself allows 2048 levels */
+
+    if (len == 0 || ngx_http_partoo_tryout_too_deep(body, len)) {
+        return ngx_http_partoo_tryout_reject(item,
+                                         &ngx_http_partoo_tryout_invalid_json);
+    }
+
+    root = json_loadb(body, len, NGX_HTTP_PARTOO_TRYOUT_JSON_FLAGS, &err);
+
+    if (root == NULL) {
+        if (json_error_code(&err) == json_error_out_of_memory) {
+            return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+        }
+
+        return ngx_http_partoo_tryout_reject(item,
+                                         &ngx_http_partoo_tryout_invalid_json);
+    }
+
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return ngx_http_partoo_tryout_reject(item,
+                                           &ngx_http_partoo_tryout_not_object);
+    }
+
+    items = json_object_get(root, "items");
+
+    if (items == NULL) {
+        json_decref(root);
+        return ngx_http_partoo_tryout_reject(item,
+                                             &ngx_http_partoo_tryout_no_items);
+    }
+
+    if (!json_is_array(items)) {
+        json_decref(root);
+        return ngx_http_partoo_tryout_reject(item,
+                                             &ngx_http_partoo_tryout_not_list);
+    }
+
+    if (json_array_size(items) == 0) {
+        json_decref(root);
+        return ngx_http_partoo_tryout_reject(item,
+                                           &ngx_http_partoo_tryout_empty_list);
+    }
+
+    first = json_array_get(items, 0);
+
+    if (!json_is_object(first)) {
+        json_decref(root);
+        return ngx_http_partoo_tryout_reject(item,
+                                          &ngx_http_partoo_tryout_item_object);
+    }
+
+    errors.nheaders = 0;
+
+    errors.url = ngx_http_partoo_tryout_check_url(v,
+                                               json_object_get(first, "url"),
+                                               item);
+    errors.event_type = ngx_http_partoo_tryout_check_event(
+                                        json_object_get(first, "event_type"),
+                                        item);
+    errors.custom_headers = ngx_http_partoo_tryout_check_headers(v,
+                                    json_object_get(first, "custom_headers"),
+                                    &errors, item);
+
+    if (errors.url == NGX_HTTP_PARTOO_TRYOUT_FAILED
+        || errors.custom_headers == NGX_HTTP_PARTOO_TRYOUT_FAILED)
+    {
+        json_decref(root);
+        memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
+        return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+    }
+
+    if (errors.url == NGX_HTTP_PARTOO_TRYOUT_MSG_NONE
+        && errors.event_type == NGX_HTTP_PARTOO_TRYOUT_MSG_NONE
+        && errors.custom_headers == NGX_HTTP_PARTOO_TRYOUT_MSG_NONE
+        && errors.nheaders == 0)
+    {
+        item->root = root;
+        return NGX_HTTP_PARTOO_TRYOUT_VALID;
+    }
+
+    /* the header names in "errors" point into "root" until the body is out */
+
+    verdict = ngx_http_partoo_tryout_field_errors(v, &errors, item);
+
+    json_decref(root);
+
+    return verdict;
+}
+
+
+void
+ngx_http_partoo_tryout_item_free(ngx_http_partoo_tryout_item_t *item)
+{
+    json_decref(item->root);
+
+    if (item->error_allocated) {
+        free((char *) item->error);
+    }
+
+    memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
+}
+
+
+const char *
+ngx_http_partoo_tryout_event_name(ngx_http_partoo_tryout_event_e event)
+{
+    if ((unsigned) event >= NGX_HTTP_PARTOO_TRYOUT_NEVENTS) {
+        return NULL;
+    }
+
+    return ngx_http_partoo_tryout_events[event].data;
+}
+
+
+int
+ngx_http_partoo_tryout_event_lookup(const char *name, size_t len)
+{
+    int  i;
+
+    for (i = 0; i < NGX_HTTP_PARTOO_TRYOUT_NEVENTS; i++) {
+        if (ngx_http_partoo_tryout_events[i].len == len
+            && memcmp(ngx_http_partoo_tryout_events[i].data, name, len) == 0)
+        {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+/*
+ * Exact for valid JSON, where brackets outside strings are structure; for
+ * invalid JSON the answer does not matter, the parser rejects it anyway.
+ */
+
+static int
+ngx_http_partoo_tryout_too_deep(const char *body, size_t len)
+{
+    size_t  i, depth;
+
+    depth = 0;
+
+    for (i = 0; i < len; i++) {
+
+        switch (body[i]) {
+
+        case '"':
+            for (i++; i < len && body[i] != '"'; i++) {
+                if (body[i] == '\\') {
+                    i++;
+                }
+            }
+
+            break;
+
+        case '[':
+        case '{':
+            if (++depth > NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH) {
+                return 1;
+            }
+
+            break;
+
+        case ']':
+        case '}':
+            if (depth) {
+                depth--;
+            }
+
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_partoo_tryout_check_url(ngx_http_partoo_tryout_validator_t *v,
+    const json_t *value, ngx_http_partoo_tryout_item_t *item)
+{
+    int                   bad;
+    size_t                i, len, chars, scheme_len;
+    CURLUcode             rc;
+    const char           *url;
+    unsigned char         c;
+    const unsigned char  *p, *end, *host, *authority_end;
+
+    if (value == NULL) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_REQUIRED;
+    }
+
+    if (!json_is_string(value)) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_STRING;
+    }
+
+    url = json_string_value(value);
+    len = json_string_length(value);
+
+    /* code points are the bytes that do not continue a UTF-8 sequence */
+
+    chars = 0;
+    bad = 0;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) url[i];
+        chars += ((c & 0xc0) != 0x80);
+
+        /* spaces, controls and, by choice, non-ASCII (IRIs, IDN) */
+        bad |= (c <= 0x20 || c >= 0x7f);
+    }
+
+    if (chars > NGX_HTTP_PARTOO_TRYOUT_MAX_URL) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_LENGTH;
+    }
+
+    if (bad) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID;
+    }
+
+    /*
+     * scheme "://" authority with a non-empty host, as RFC 3986 has it:
+     * libcurl alone reads "https:///x" as host "x" and "https:/x" as well
+     */
+
+    p = (const unsigned char *) url;
+    end = p + len;
+
+    if (p == end || !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID;
+    }
+
+    for (p++; p < end; p++) {
+        c = *p;
+
+        if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+            && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.')
+        {
+            break;
+        }
+    }
+
+    scheme_len = p - (const unsigned char *) url;
+
+    if (end - p < 3 || p[0] != ':' || p[1] != '/' || p[2] != '/') {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID;
+    }
+
+    p += 3;
+    host = p;
+
+    for ( /* void */ ; p < end; p++) {
+        if (*p == '/' || *p == '?' || *p == '#') {
+            break;
+        }
+
+        if (*p == '@') {
+            host = p + 1;
+        }
+    }
+
+    authority_end = p;
+
+    if (host < authority_end && *host == '[') {
+        for (p = host + 1; p < authority_end && *p != ']'; p++) {
+            /* void */
+        }
+
+        if (p == host + 1 || p == authority_end) {
+            return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID;
+        }
+
+    } else if (host == authority_end || *host == ':') {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID;
+    }
+
+    /* what the delivery's libcurl will parse, and nothing else */
+
+    rc = curl_url_set(v->url, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+
+    if (rc == CURLUE_OUT_OF_MEMORY) {
+        return NGX_HTTP_PARTOO_TRYOUT_FAILED;
+    }
+
+    if (rc != CURLUE_OK) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_INVALID;
+    }
+
+    if (scheme_len != sizeof("https") - 1
+        || !ngx_http_partoo_tryout_equal_nocase(url, "https", scheme_len))
+    {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_URL_HTTPS;
+    }
+
+    item->url = url;
+    item->url_len = len;
+
+    return NGX_HTTP_PARTOO_TRYOUT_MSG_NONE;
+}
+
+
+static int
+ngx_http_partoo_tryout_check_event(const json_t *value,
+    ngx_http_partoo_tryout_item_t *item)
+{
+    int  event;
+
+    if (value == NULL) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_REQUIRED;
+    }
+
+    if (!json_is_string(value)) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_STRING;
+    }
+
+    event = ngx_http_partoo_tryout_event_lookup(json_string_value(value),
+                                                json_string_length(value));
+    if (event < 0) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_EVENT;
+    }
+
+    item->event = event;
+
+    return NGX_HTTP_PARTOO_TRYOUT_MSG_NONE;
+}
+
+
+/*
+ * Returns the error of "custom_headers" as a whole; the errors of single
+ * entries go to "errors", the entries themselves to item->headers in order.
+ */
+
+static int
+ngx_http_partoo_tryout_check_headers(ngx_http_partoo_tryout_validator_t *v,
+    const json_t *value, ngx_http_partoo_tryout_errors_t *errors,
+    ngx_http_partoo_tryout_item_t *item)
+{
+    int                               msg;
+    void                             *iter;
+    size_t                            n;
+    ngx_http_partoo_tryout_header_t  *h;
+
+    if (value == NULL || json_is_null(value)) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_NONE;
+    }
+
+    if (!json_is_object(value)) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_OBJECT;
+    }
+
+    if (json_object_size(value) > NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_HEADERS_MAX;
+    }
+
+    n = 0;
+
+    /* jansson iterates an object in the order of the document */
+
+    for (iter = json_object_iter((json_t *) value);
+         iter != NULL;
+         iter = json_object_iter_next((json_t *) value, iter))
+    {
+        h = &item->headers[n];
+        h->name = json_object_iter_key(iter);
+        h->name_len = json_object_iter_key_len(iter);
+
+        msg = ngx_http_partoo_tryout_check_header(v,
+                                                  json_object_iter_value(iter),
+                                                  item, n);
+
+        if (msg == NGX_HTTP_PARTOO_TRYOUT_FAILED) {
+            return NGX_HTTP_PARTOO_TRYOUT_FAILED;
+        }
+
+        if (msg != NGX_HTTP_PARTOO_TRYOUT_MSG_NONE) {
+            errors->headers[errors->nheaders].name = h->name;
+            errors->headers[errors->nheaders].name_len = h->name_len;
+            errors->headers[errors->nheaders].msg = msg;
+            errors->nheaders++;
+        }
+
+        n++;
+    }
+
+    item->nheaders = n;
+
+    return NGX_HTTP_PARTOO_TRYOUT_MSG_NONE;
+}
+
+
+/* checks item->headers[n], whose name is set, against the earlier ones */
+
+static int
+ngx_http_partoo_tryout_check_header(ngx_http_partoo_tryout_validator_t *v,
+    const json_t *value, ngx_http_partoo_tryout_item_t *item, size_t n)
+{
+    int                               rc, control;
+    size_t                            i, len, chars;
+    const char                       *s;
+    unsigned char                     c;
+    ngx_http_partoo_tryout_header_t  *h;
+
+    h = &item->headers[n];
+
+    /* the pattern alone lets controls, DEL and non-ASCII bytes through */
+
+    for (i = 0; i < h->name_len; i++) {
+        c = (unsigned char) h->name[i];
+
+        if (c < 0x20 || c >= 0x7f) {
+            return NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_INVALID;
+        }
+    }
+
+    rc = pcre2_match(v->name_re, (PCRE2_SPTR) h->name, h->name_len, 0, 0,
+                     v->match, NULL);
+
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_INVALID;
+    }
+
+    if (rc < 0) {
+        return NGX_HTTP_PARTOO_TRYOUT_FAILED;
+    }
+
+    /* a valid name is ASCII: its bytes are its characters */
+
+    if (h->name_len > NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_NAME) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_LENGTH;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (item->headers[i].name_len == h->name_len
+            && ngx_http_partoo_tryout_equal_nocase(item->headers[i].name,
+                                                   h->name, h->name_len))
+        {
+            return NGX_HTTP_PARTOO_TRYOUT_MSG_NAME_DUPLICATE;
+        }
+    }
+
+    if (!json_is_string(value)) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_STRING;
+    }
+
+    s = json_string_value(value);
+    len = json_string_length(value);
+
+    chars = 0;
+    control = 0;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+        chars += ((c & 0xc0) != 0x80);
+
+        /*
+         * Unicode's controls: C0 (TAB too), DEL, and C1, which is
+         * U+0080..U+009F, in UTF-8 0xc2 0x80..0x9f
+         */
+
+        control |= (c < 0x20 || c == 0x7f
+                    || (c == 0xc2 && i + 1 < len
+                        && (unsigned char) s[i + 1] < 0xa0));
+    }
+
+    if (chars > NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_VALUE) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_VALUE_LENGTH;
+    }
+
+    if (control) {
+        return NGX_HTTP_PARTOO_TRYOUT_MSG_VALUE_CONTROL;
+    }
+
+    h->value = s;
+    h->value_len = len;
+
+    return NGX_HTTP_PARTOO_TRYOUT_MSG_NONE;
+}
+
+
+static int
+ngx_http_partoo_tryout_equal_nocase(const char *a, const char *b, size_t len)
+{
+    unsigned char  ca, cb;
+
+    while (len--) {
+        ca = (unsigned char) *a++;
+        cb = (unsigned char) *b++;
+
+        if (ca >= 'A' && ca <= 'Z') {
+            ca |= 0x20;
+        }
+
+        if (cb >= 'A' && cb <= 'Z') {
+            cb |= 0x20;
+        }
+
+        if (ca != cb) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static ngx_http_partoo_tryout_verdict_e
+ngx_http_partoo_tryout_reject(ngx_http_partoo_tryout_item_t *item,
+    const ngx_http_partoo_tryout_str_t *body)
+{
+    item->error = body->data;
+    item->error_len = body->len;
+    item->error_allocated = 0;
+
+    return NGX_HTTP_PARTOO_TRYOUT_INVALID;
+}
+
+
+/*
+ * The envelope and the messages are constants; only the header names come
+ * from the client, so jansson encodes the custom_headers object alone.
+ */
+
+static ngx_http_partoo_tryout_verdict_e
+ngx_http_partoo_tryout_field_errors(ngx_http_partoo_tryout_validator_t *v,
+    const ngx_http_partoo_tryout_errors_t *errors,
+    ngx_http_partoo_tryout_item_t *item)
+{
+    int      first;
+    char    *buf, *p;
+    size_t   i, size, headers_len;
+    json_t  *headers;
+
+    memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
+
+    headers = NULL;
+    headers_len = 0;
+
+    if (errors->nheaders) {
+        headers = json_object();
+        if (headers == NULL) {
+            return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+        }
+
+        for (i = 0; i < errors->nheaders; i++) {
+            if (json_object_setn(headers, errors->headers[i].name,
+                                 errors->headers[i].name_len,
+                                 v->msgs[errors->headers[i].msg])
+                != 0)
+            {
+                json_decref(headers);
+                return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+            }
+        }
+
+        headers_len = json_dumpb(headers, NULL, 0, JSON_COMPACT);
+        if (headers_len == 0) {
+            json_decref(headers);
+            return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+        }
+    }
+
+    size = NGX_HTTP_PARTOO_TRYOUT_FIELDS_SIZE + headers_len;
+
+    buf = malloc(size);
+    if (buf == NULL) {
+        json_decref(headers);
+        return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+    }
+
+    p = buf;
+    memcpy(p, ngx_http_partoo_tryout_fields_head.data,
+           ngx_http_partoo_tryout_fields_head.len);
+    p += ngx_http_partoo_tryout_fields_head.len;
+
+    first = 1;
+
+    if (errors->url) {
+        p = ngx_http_partoo_tryout_put_field(p, first, "url", 3);
+        p = ngx_http_partoo_tryout_put_msg(p, errors->url);
+        first = 0;
+    }
+
+    if (errors->event_type) {
+        p = ngx_http_partoo_tryout_put_field(p, first, "event_type", 10);
+        p = ngx_http_partoo_tryout_put_msg(p, errors->event_type);
+        first = 0;
+    }
+
+    if (errors->custom_headers) {
+        p = ngx_http_partoo_tryout_put_field(p, first, "custom_headers", 14);
+        p = ngx_http_partoo_tryout_put_msg(p, errors->custom_headers);
+
+    } else if (headers) {
+        p = ngx_http_partoo_tryout_put_field(p, first, "custom_headers", 14);
+
+        if (json_dumpb(headers, p, headers_len, JSON_COMPACT) != headers_len)
+        {
+            json_decref(headers);
+            free(buf);
+            return NGX_HTTP_PARTOO_TRYOUT_ERROR;
+        }
+
+        p += headers_len;
+    }
+
+    json_decref(headers);
+
+    memcpy(p, ngx_http_partoo_tryout_fields_tail.data,
+           ngx_http_partoo_tryout_fields_tail.len);
+    p += ngx_http_partoo_tryout_fields_tail.len;
+
+    *p = '\0';
+
+    item->error = buf;
+    item->error_len = p - buf;
+    item->error_allocated = 1;
+
+    return NGX_HTTP_PARTOO_TRYOUT_INVALID;
+}
+
+
+static char *
+ngx_http_partoo_tryout_put_field(char *p, int first, const char *key,
+    size_t key_len)
+{
+    if (!first) {
+        *p++ = ',';
+    }
+
+    *p++ = '"';
+    memcpy(p, key, key_len);
+    p += key_len;
+    *p++ = '"';
+    *p++ = ':';
+
+    return p;
+}
+
+
+static char *
+ngx_http_partoo_tryout_put_msg(char *p, int msg)
+{
+    *p++ = '"';
+    memcpy(p, ngx_http_partoo_tryout_msgs[msg].data,
+           ngx_http_partoo_tryout_msgs[msg].len);
+    p += ngx_http_partoo_tryout_msgs[msg].len;
+    *p++ = '"';
+
+    return p;
+}
