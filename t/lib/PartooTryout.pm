@@ -11,10 +11,15 @@ use Exporter 'import';
 use Test::Nginx::Socket ();
 
 our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
-                 $VALID_BODY);
+                 $VALID_BODY $VALID_URL payload_document tryout_answer
+                 tryout_answer_like blocked_answer);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
-our $VALID_BODY = '{"items":[{"url":"https://example.com/webhook",'
+
+# An IP literal that the SSRF policy refuses: a valid body is delivered at
+# once, with no connection, to a deterministic "blocked_address" answer.
+our $VALID_URL = 'https://127.0.0.1:1/webhook';
+our $VALID_BODY = '{"items":[{"url":"' . $VALID_URL . '",'
                   . '"event_type":"business_created"}]}';
 
 my $TRYOUT_LOCATION = <<'_EOC_';
@@ -36,6 +41,58 @@ sub tryout_defaults {
                               'Content-Type: application/json');
         }
     });
+}
+
+# The payload document a tryout sends for an event type.
+sub payload_document {
+    my ($event) = @_;
+
+    return qq({"type":"$event","payload":{}});
+}
+
+sub json_string {
+    my ($s) = @_;
+
+    $s =~ s/(["\\])/\\$1/g;
+    $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord $1)/ge;
+
+    return qq("$s");
+}
+
+# The 200 answer, byte for byte.  Fields: url, event (business_created),
+# error (undef: success), response_status (undef: null), duration_ms (0),
+# payload (the payload document).
+sub tryout_answer {
+    my (%a) = @_;
+
+    my $event = $a{event} // 'business_created';
+    my $payload = $a{payload} // payload_document($event);
+
+    return '{"items":[{"payload":' . $payload
+           . ',"event_type":"' . $event . '"'
+           . ',"url":' . json_string($a{url} // $VALID_URL)
+           . ',"status":"' . (defined $a{error} ? 'error' : 'success') . '"'
+           . ',"response_status":' . ($a{response_status} // 'null')
+           . ',"error":' . (defined $a{error} ? qq("$a{error}") : 'null')
+           . ',"duration_ms":' . ($a{duration_ms} // 0) . '}]}';
+}
+
+# The same as an anchored pattern, for a duration_ms that varies.
+sub tryout_answer_like {
+    my (%a) = @_;
+
+    my ($head, $tail) = split /\@DURATION\@/,
+                        tryout_answer(%a, duration_ms => '@DURATION@');
+
+    return '^' . quotemeta($head) . '\d+' . quotemeta($tail) . '$';
+}
+
+# The answer to a valid body whose url host is a blocked IP literal.
+sub blocked_answer {
+    my ($url, $event) = @_;
+
+    return tryout_answer(url => $url, event => $event,
+                         error => 'blocked_address');
 }
 
 # A raw HTTP/1.1 request whose body is sent in chunks of $size bytes.
