@@ -12,7 +12,8 @@ use Test::Nginx::Socket ();
 
 our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
                  $VALID_BODY $VALID_URL payload_document tryout_answer
-                 tryout_answer_like blocked_answer);
+                 tryout_answer_like blocked_answer tryout_request
+                 delivered_request exactly);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
 
@@ -28,12 +29,34 @@ my $TRYOUT_LOCATION = <<'_EOC_';
     }
 _EOC_
 
+# For delivery tests: the test receivers' CA is trusted and 127.0.0.1 is
+# allowed; t/lib/PartooTryout/Receiver.pm sets $TEST_NGINX_RECEIVER_DIR.
+our $DELIVERY_LOCATION = <<'_EOC_';
+    location = /v2/webhooks/tryout {
+        partoo_tryout;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+_EOC_
+
+# tryout_defaults(location => TEXT, append => TEXT): the default location
+# of blocks without a config, and text added to every block's config.
 sub tryout_defaults {
+    my (%opt) = @_;
+
+    my $location = $opt{location} // $TRYOUT_LOCATION;
+    my $append = $opt{append} // '';
+
     Test::Nginx::Socket::add_block_preprocessor(sub {
         my $block = shift;
 
         if (!defined $block->config) {
-            $block->set_value('config', $TRYOUT_LOCATION);
+            $block->set_value('config', $location);
+        }
+
+        if ($append ne '') {
+            $block->set_value('config', $block->config . $append);
         }
 
         if (!defined $block->more_headers) {
@@ -41,6 +64,42 @@ sub tryout_defaults {
                               'Content-Type: application/json');
         }
     });
+}
+
+# The tryout request for one item; custom_headers is JSON text.
+sub tryout_request {
+    my (%a) = @_;
+
+    my $uri = $a{uri} // $TRYOUT_URI;
+
+    return "POST $uri\n" . '{"items":[{"url":' . json_string($a{url})
+           . ',"event_type":"' . ($a{event} // 'business_created') . '"'
+           . (defined $a{custom_headers}
+              ? ',"custom_headers":' . $a{custom_headers} : '')
+           . '}]}';
+}
+
+# What a receiver gets, byte for byte: the module's headers in their
+# order, the custom ones (a list of [name, value]) after them.
+sub delivered_request {
+    my (%a) = @_;
+
+    my ($host, $target) = $a{url} =~ m{^https://([^/]+)(/.*)$}i
+        or die "delivered_request: bad url $a{url}";
+    my $body = $a{payload} // payload_document($a{event}
+                                               // 'business_created');
+
+    my $head = "POST $target HTTP/1.1\r\nHost: $host\r\n"
+               . "Content-Type: application/json\r\n"
+               . "User-Agent: "
+               . ($a{user_agent} // 'Partoo-Webhooks-Tryout/1.0') . "\r\n"
+               . "X-Partoo-Webhook-Tryout: true\r\n";
+
+    for my $h (@{ $a{headers} || [] }) {
+        $head .= $h->[1] eq '' ? "$h->[0]:\r\n" : "$h->[0]: $h->[1]\r\n";
+    }
+
+    return $head . "Content-Length: " . length($body) . "\r\n\r\n$body";
 }
 
 # The payload document a tryout sends for an event type.
@@ -85,6 +144,13 @@ sub tryout_answer_like {
                         tryout_answer(%a, duration_ms => '@DURATION@');
 
     return '^' . quotemeta($head) . '\d+' . quotemeta($tail) . '$';
+}
+
+# An anchored pattern matching exactly $text.
+sub exactly {
+    my ($text) = @_;
+
+    return '^' . quotemeta($text) . '$';
 }
 
 # The answer to a valid body whose url host is a blocked IP literal.

@@ -8,8 +8,9 @@ package PartooTryout::Receiver;
 # its path as $TEST_NGINX_RECEIVER_DIR for the blocks' configurations.
 # start() forks one receiver per port.  Each records every request it gets,
 # byte for byte (request line, headers in order, body), appended to
-# requests/NAME for a url path /t/NAME, before it answers, and answers as
-# the query string says:
+# requests/NAME for a url path /t/NAME, and a line per request naming its
+# connection to requests/NAME.conn, before it answers; and answers as the
+# query string says:
 #
 #   status=N      the status (200)
 #   delay=MS      wait before answering
@@ -67,8 +68,7 @@ sub openssl {
         chdir $dir or POSIX::_exit(1);
         open STDOUT, '>', '/dev/null';
         open STDERR, '>>', 'openssl.log';
-        exec 'openssl', @args;
-        POSIX::_exit(127);
+        exec('openssl', @args) or POSIX::_exit(127);
     }
 
     waitpid $pid, 0;
@@ -267,6 +267,13 @@ sub record {
     print $out $raw;
     close $out;
     chmod 0644, $file;
+
+    # one process per connection: its pid tells connections apart
+    open $out, '>>', "$file.conn" or die "$file.conn: $!";
+    flock $out, LOCK_EX;
+    print $out "$$\n";
+    close $out;
+    chmod 0644, "$file.conn";
 }
 
 sub answer {
@@ -345,6 +352,7 @@ sub receiver_config {
     location /receiver/ {
         alias $TEST_NGINX_RECEIVER_DIR/requests/;
         default_type text/plain;
+        log_not_found off;
     }
 _EOC_
 }
