@@ -80,6 +80,8 @@ static char *ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_partoo_tryout_positive(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_partoo_tryout_allow_address(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_partoo_tryout_thread_pool(ngx_conf_t *cf,
@@ -107,9 +109,8 @@ static ngx_str_t  ngx_http_partoo_tryout_err_busy =
     ngx_string("{\"errors\":{\"json\":\"too many deliveries in progress\"}}");
 
 
-static ngx_conf_num_bounds_t  ngx_http_partoo_tryout_max_in_flight_bounds = {
-    ngx_conf_check_num_bounds, 1, NGX_MAX_INT32_VALUE
-};
+static ngx_conf_post_handler_pt  ngx_http_partoo_tryout_max_in_flight_post =
+    ngx_http_partoo_tryout_positive;
 
 
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
@@ -154,7 +155,7 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.max_in_flight),
-      &ngx_http_partoo_tryout_max_in_flight_bounds },
+      &ngx_http_partoo_tryout_max_in_flight_post },
 
     { ngx_string("partoo_tryout_user_agent"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1118,6 +1119,26 @@ ngx_http_partoo_tryout_init(ngx_conf_t *cf)
     ngx_http_top_request_body_filter = ngx_http_partoo_tryout_body_filter;
 
     return NGX_OK;
+}
+
+
+static char *
+ngx_http_partoo_tryout_positive(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *np = data;
+
+    ngx_str_t  *value;
+
+    if (*np == 0) {
+        value = cf->args->elts;
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be positive, not \"%V\"",
+                           &value[0], &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

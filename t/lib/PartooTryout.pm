@@ -13,7 +13,7 @@ use Test::Nginx::Socket ();
 our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
                  $VALID_BODY $VALID_URL payload_document tryout_answer
                  tryout_answer_like blocked_answer tryout_request
-                 delivered_request exactly);
+                 delivered_request exactly concurrent_tryouts);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
 
@@ -159,6 +159,50 @@ sub blocked_answer {
 
     return tryout_answer(url => $url, event => $event,
                          error => 'blocked_address');
+}
+
+# Sends $a{n} tryouts for $a{url} at once, each on its own connection,
+# to nginx on 127.0.0.1:$a{port}; waits for every answer ($a{timeout}
+# seconds at most).  Returns the seconds it took and the raw answers.
+sub concurrent_tryouts {
+    my (%a) = @_;
+
+    require IO::Select;
+    require IO::Socket::INET;
+    require Time::HiRes;
+
+    my ($line, $body) = split /\n/, tryout_request(%a), 2;
+    my $raw = "$line HTTP/1.0\r\nHost: localhost\r\n"
+              . "Content-Type: application/json\r\n"
+              . "Content-Length: " . length($body) . "\r\n\r\n$body";
+
+    my $start = Time::HiRes::time();
+    my (@socks, %answers);
+
+    for (1 .. $a{n}) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $a{port})
+            or die "concurrent_tryouts: connect: $!";
+        syswrite($s, $raw) == length $raw or die "write: $!";
+        push @socks, $s;
+        $answers{$s} = '';
+    }
+
+    my $select = IO::Select->new(@socks);
+    my $deadline = $start + ($a{timeout} // 60);
+
+    while ($select->count && Time::HiRes::time() < $deadline) {
+        for my $s ($select->can_read(0.5)) {
+            my $n = sysread($s, $answers{$s}, 65536, length $answers{$s});
+
+            if (!$n) {
+                $select->remove($s);
+                close $s;
+            }
+        }
+    }
+
+    return (Time::HiRes::time() - $start, map { $answers{$_} } @socks);
 }
 
 # A raw HTTP/1.1 request whose body is sent in chunks of $size bytes.
