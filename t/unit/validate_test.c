@@ -817,16 +817,22 @@ ngx_http_partoo_tryout_test_built(void)
     char                           *s, *error;
     ngx_http_partoo_tryout_item_t   item;
 
+    static const char  nul_inside[] =
+        "{\"items\":[{\"url\":\"https://a.b\0\","
+        "\"event_type\":\"lead_received\"}]}";
+
+    static const char  nul_after[] = "{\"items\":[]}\0";
+
     /* raw bytes */
 
-    s = "{\"items\":[{\"url\":\"https://a.b\0\",\"event_type\":\"x\"}]}";
-    ngx_http_partoo_tryout_test_run("raw NUL inside a string", s, 50,
+    ngx_http_partoo_tryout_test_run("raw NUL inside a string", nul_inside,
+                                    sizeof(nul_inside) - 1,
                                     NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON,
                                     &item);
     ngx_http_partoo_tryout_item_free(&item);
 
-    s = "{\"items\":[]}\0";
-    ngx_http_partoo_tryout_test_run("raw NUL after the document", s, 13,
+    ngx_http_partoo_tryout_test_run("raw NUL after the document", nul_after,
+                                    sizeof(nul_after) - 1,
                                     NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON,
                                     &item);
     ngx_http_partoo_tryout_item_free(&item);
