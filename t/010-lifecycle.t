@@ -183,8 +183,9 @@ PartooTryout::tryout_request(url => "http://127.0.0.1:3985/t/busy4")
         partoo_tryout_max_in_flight 0;
     }
 --- must_die
---- error_log eval
-qr/"partoo_tryout_max_in_flight" must be positive, not "0"/
+--- error_log
+[emerg]
+"partoo_tryout_max_in_flight" must be positive, not "0"
 
 
 
