@@ -239,14 +239,8 @@ X-Duration: \d+
 === TEST 15: the thread-pool engine sends the same request
 --- main_config
 thread_pool tryout threads=2;
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout;
-        partoo_tryout_thread_pool tryout;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-    }
+--- config eval
+$PartooTryout::THREAD_LOCATION
 --- request eval
 main::deliver('thread', '?status=204', custom_headers => '{"X-A":"b"}')
 --- response_body_like eval
@@ -260,14 +254,8 @@ main::got('thread', '?status=204', response_status => 204,
 === TEST 16: the thread-pool engine maps statuses the same way
 --- main_config
 thread_pool tryout threads=2;
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout;
-        partoo_tryout_thread_pool tryout;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-    }
+--- config eval
+$PartooTryout::THREAD_LOCATION
 --- request eval
 main::deliver('thread301', "?status=301&location=$main::R/never")
 --- response_body_like eval
@@ -290,14 +278,8 @@ main::got('thread301', "?status=301&location=$main::R/never",
 === TEST 18: so do they on the thread-pool engine
 --- main_config
 thread_pool tryout threads=2;
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout;
-        partoo_tryout_thread_pool tryout;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-    }
+--- config eval
+$PartooTryout::THREAD_LOCATION
 --- request eval
 [(PartooTryout::tryout_request(url => "$main::R/reuse-thread?status=204")) x 3,
  "GET /receiver/reuse-thread.conn"]

@@ -77,10 +77,10 @@ __DATA__
 === TEST 1: a client that goes away: the transfer is removed at once
 --- request eval
 PartooTryout::tryout_request(url => "$main::R/gone?delay=3000")
---- timeout: 0.5
+--- timeout: 1
 --- abort
 --- ignore_response
---- wait: 0.3
+--- wait: 1
 --- error_log
 client prematurely closed connection
 partoo tryout: client went away, the delivery to "https://127.0.0.1:3985/t/gone?delay=3000" is cancelled
@@ -109,14 +109,8 @@ partoo tryout: client went away, the delivery to "https://127.0.0.1:3985/t/gone2
 === TEST 3: on the thread-pool engine the thread finishes, then all is freed
 --- main_config
 thread_pool tryout threads=2;
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout;
-        partoo_tryout_thread_pool tryout;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-    }
+--- config eval
+$PartooTryout::THREAD_LOCATION
 --- request eval
 PartooTryout::tryout_request(url => "$main::R/gone-thread?delay=1500")
 --- timeout: 0.5
@@ -206,14 +200,8 @@ main::fifty('fifty-event', '/v2/webhooks/tryout');
 === TEST 8: and so they do on the thread-pool engine
 --- main_config
 thread_pool tryout threads=50;
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout;
-        partoo_tryout_thread_pool tryout;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-    }
+--- config eval
+$PartooTryout::THREAD_LOCATION
 --- init
 main::fifty('fifty-thread', '/v2/webhooks/tryout');
 --- request eval

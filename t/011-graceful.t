@@ -51,14 +51,8 @@ open socket
 === TEST 2: the same on the thread-pool engine
 --- main_config
 thread_pool tryout threads=2;
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout;
-        partoo_tryout_thread_pool tryout;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-    }
+--- config eval
+$PartooTryout::THREAD_LOCATION
 --- request eval
 PartooTryout::tryout_request(url => "$main::R/quit-thread?quit_worker=1&delay=1000&status=204")
 --- response_body_like eval

@@ -40,6 +40,18 @@ our $DELIVERY_LOCATION = <<'_EOC_';
     }
 _EOC_
 
+# The same on the thread-pool engine, with "thread_pool tryout" declared
+# in the block's main_config.
+our $THREAD_LOCATION = <<'_EOC_';
+    location = /v2/webhooks/tryout {
+        partoo_tryout;
+        partoo_tryout_thread_pool tryout;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+_EOC_
+
 # tryout_defaults(location => TEXT, append => TEXT): the default location
 # of blocks without a config, and text added to every block's config.
 sub tryout_defaults {
