@@ -31,16 +31,11 @@ sub port {
 sub background {
     my ($url) = @_;
 
-    my ($line, $body) = split /\n/,
-                        PartooTryout::tryout_request(url => $url), 2;
-
     $BACKGROUND = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                         PeerPort => port())
         or die "background: $!";
 
-    print $BACKGROUND "$line HTTP/1.0\r\nHost: localhost\r\n"
-        . "Content-Type: application/json\r\n"
-        . "Content-Length: " . length($body) . "\r\n\r\n$body";
+    print $BACKGROUND PartooTryout::raw_tryout_request(url => $url);
 
     # until nginx has started its delivery
     select undef, undef, undef, 0.3;

@@ -13,7 +13,8 @@ use Test::Nginx::Socket ();
 our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
                  $VALID_BODY $VALID_URL payload_document tryout_answer
                  tryout_answer_like blocked_answer tryout_request
-                 delivered_request exactly concurrent_tryouts);
+                 delivered_request exactly concurrent_tryouts
+                 raw_tryout_request);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
 
@@ -173,6 +174,22 @@ sub blocked_answer {
                          error => 'blocked_address');
 }
 
+# tryout_request() as raw HTTP/1.0 bytes, for a client of one's own; with
+# the default x-APIKey once API keys exist.
+sub raw_tryout_request {
+    my (%a) = @_;
+
+    no strict 'refs';
+    my $key = ${ __PACKAGE__ . '::API_KEY' };
+
+    my ($line, $body) = split /\n/, tryout_request(%a), 2;
+
+    return "$line HTTP/1.0\r\nHost: localhost\r\n"
+           . "Content-Type: application/json\r\n"
+           . (defined $key ? "x-APIKey: $key\r\n" : '')
+           . "Content-Length: " . length($body) . "\r\n\r\n$body";
+}
+
 # Sends $a{n} tryouts for $a{url} at once, each on its own connection,
 # to nginx on 127.0.0.1:$a{port}; waits for every answer ($a{timeout}
 # seconds at most).  Returns the seconds it took and the raw answers.
@@ -183,10 +200,7 @@ sub concurrent_tryouts {
     require IO::Socket::INET;
     require Time::HiRes;
 
-    my ($line, $body) = split /\n/, tryout_request(%a), 2;
-    my $raw = "$line HTTP/1.0\r\nHost: localhost\r\n"
-              . "Content-Type: application/json\r\n"
-              . "Content-Length: " . length($body) . "\r\n\r\n$body";
+    my $raw = raw_tryout_request(%a);
 
     my $start = Time::HiRes::time();
     my (@socks, %answers);
