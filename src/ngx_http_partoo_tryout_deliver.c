@@ -498,14 +498,14 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_delivery_t *d)
 {
-    char                              *host;
-    socklen_t                          sslen;
-    const char                        *range;
-    CURLUcode                          rc;
-    struct sockaddr_storage            ss;
-    ngx_http_partoo_tryout_engine_t   *engine;
-    ngx_http_partoo_tryout_addr_host_e kind;
-    char                               text[NGX_HTTP_PARTOO_TRYOUT_ADDR_STRLEN];
+    char                                *host;
+    u_char                               text[NGX_SOCKADDR_STRLEN];
+    socklen_t                            sslen;
+    CURLUcode                            rc;
+    const char                          *range;
+    struct sockaddr_storage              ss;
+    ngx_http_partoo_tryout_engine_t     *engine;
+    ngx_http_partoo_tryout_addr_host_e   kind;
 
     engine = &ngx_http_partoo_tryout_engine;
 
@@ -534,10 +534,10 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     }
 
     if (ngx_http_partoo_tryout_addr_format((struct sockaddr *) &ss, sslen,
-                                           text, sizeof(text))
+                                           (char *) text, sizeof(text))
         == 0)
     {
-        ngx_cpystrn((u_char *) text, (u_char *) "?", sizeof(text));
+        ngx_cpystrn(text, (u_char *) "?", sizeof(text));
     }
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
