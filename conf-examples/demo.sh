@@ -20,9 +20,34 @@ stop() {
     fi
 }
 
+# a demo CA and the receiver's certificate for 127.0.0.1, made once
+pki() {
+    local dir=$run/pki
+
+    [ -f "$dir/receiver.crt" ] && return 0
+
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+            -nodes -keyout ca.key -out ca.crt -days 365 \
+            -subj "/CN=Partoo Tryout Demo CA" \
+            -addext basicConstraints=critical,CA:TRUE \
+            -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+            -nodes -keyout receiver.key -out receiver.csr \
+            -subj "/CN=127.0.0.1" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > receiver.ext
+        openssl x509 -req -in receiver.csr -CA ca.crt -CAkey ca.key \
+            -CAcreateserial -days 365 -extfile receiver.ext \
+            -out receiver.crt 2>/dev/null
+    )
+}
+
 start() {
     stop
     mkdir -p "$run"
+    pki
     sed -e "s|@MODULE@|$module|g" -e "s|@RUN@|$run|g" \
         "$top/conf-examples/demo.conf" > "$run/nginx.conf"
 
@@ -34,7 +59,7 @@ start() {
         sleep 0.1
     done
 
-    body='{"items":[{"url":"https://example.com/webhook","event_type":"business_created"}]}'
+    body='{"items":[{"url":"https://127.0.0.1:8443/webhook","event_type":"business_created"}]}'
 
     echo "nginx is serving the tryout endpoint on $url"
     echo "(log: $run/error.log; stop it with: make demo-stop)"

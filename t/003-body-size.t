@@ -18,9 +18,9 @@ __DATA__
 === TEST 1: a body of exactly 64k (the default limit) is read
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(65536)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -65,18 +65,18 @@ a client request body is buffered to a temporary file
 === TEST 5: a small chunked body in many chunks is read whole
 --- raw_request eval
 PartooTryout::chunked_request($PartooTryout::VALID_BODY, 7)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
 === TEST 6: a chunked body of exactly the limit is read
 --- raw_request eval
 PartooTryout::chunked_request(PartooTryout::padded_body(65536), 1000)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -106,9 +106,9 @@ PartooTryout::chunked_request('{"items": [', 3)
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(1024)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -148,9 +148,9 @@ PartooTryout::chunked_request('{"items": [', 3)
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(8192)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -168,9 +168,9 @@ PartooTryout::chunked_request('{"items": [', 3)
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(20000)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 --- error_log
 a client request body is buffered to a temporary file
 --- no_error_log
