@@ -204,7 +204,7 @@ user=[]
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org burst=0;
+        limit_req zone=tryout_per_org;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
@@ -233,7 +233,7 @@ user=[]
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org burst=0;
+        limit_req zone=tryout_per_org;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
@@ -271,7 +271,7 @@ user=[]
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org burst=0;
+        limit_req zone=tryout_per_org;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
@@ -303,7 +303,7 @@ limiting requests
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org burst=0;
+        limit_req zone=tryout_per_org;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }

@@ -90,18 +90,30 @@ sub tryout_defaults {
         add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
 
         my $headers = $block->more_headers;
+        my $no_key = defined $block->no_api_key;
 
-        if (!defined $headers) {
-            $headers = "Content-Type: application/json\n";
+        if (ref $headers eq 'ARRAY') {
+            $block->set_value('more_headers',
+                              [map { default_headers($_, $no_key) }
+                               @$headers]);
+        } else {
+            $block->set_value('more_headers',
+                              default_headers($headers, $no_key));
         }
-
-        if (!defined $block->no_api_key && $headers !~ /^x-apikey\s*:/im) {
-            $headers .= "\n" if length $headers && $headers !~ /\n\z/;
-            $headers .= "x-APIKey: $API_KEY\n";
-        }
-
-        $block->set_value('more_headers', $headers);
     });
+}
+
+sub default_headers {
+    my ($headers, $no_key) = @_;
+
+    $headers //= "Content-Type: application/json\n";
+
+    if (!$no_key && $headers !~ /^x-apikey\s*:/im) {
+        $headers .= "\n" if length $headers && $headers !~ /\n\z/;
+        $headers .= "x-APIKey: $API_KEY\n";
+    }
+
+    return $headers;
 }
 
 # Adds a file to "--- user_files" unless the block has one of that name.
