@@ -204,7 +204,6 @@ char *
 ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    char                                *rv;
     u_char                              *p;
     ssize_t                              size;
     ngx_str_t                           *value, name, file, s;
@@ -313,6 +312,14 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     ctx->shm_zone = shm_zone;
     ctx->file = file;
 
+    shm_zone->init = ngx_http_partoo_tryout_keys_init_zone;
+    shm_zone->data = ctx;
+
+    /* "nginx -s reload" only reads the pid path: the master loads the keys */
+    if (ngx_process == NGX_PROCESS_SIGNALLER) {
+        return NGX_CONF_OK;
+    }
+
     /* frees what a failed cycle leaves: the parse, an unpublished set */
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
@@ -339,15 +346,7 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    rv = ngx_http_partoo_tryout_keys_load(cf, ctx);
-    if (rv != NGX_CONF_OK) {
-        return rv;
-    }
-
-    shm_zone->init = ngx_http_partoo_tryout_keys_init_zone;
-    shm_zone->data = ctx;
-
-    return NGX_CONF_OK;
+    return ngx_http_partoo_tryout_keys_load(cf, ctx);
 }
 
 
@@ -365,6 +364,7 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_fd_t                             fd;
     ngx_uint_t                           i, n;
     ngx_msec_t                           start;
+    ngx_file_info_t                      fi;
     json_error_t                         error;
     ngx_http_partoo_tryout_keys_entry_t *entries;
 
@@ -380,7 +380,31 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "key file \"%V\": " ngx_fd_info_n " failed",
+                           &ctx->file);
+        root = NULL;
+        goto close;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\": not a regular file", &ctx->file);
+        root = NULL;
+        goto close;
+    }
+
     root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &error);
+
+    if (root == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\": invalid JSON at line %d, "
+                           "column %d: %s",
+                           &ctx->file, error.line, error.column, error.text);
+    }
+
+close:
 
     if (ngx_close_file(fd) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
@@ -388,10 +412,6 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     }
 
     if (root == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\": invalid JSON at line %d, "
-                           "column %d: %s",
-                           &ctx->file, error.line, error.column, error.text);
         return NGX_CONF_ERROR;
     }
 
