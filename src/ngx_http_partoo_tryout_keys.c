@@ -361,6 +361,7 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
 {
     char                                *rv;
     json_t                              *root, *keys;
+    FILE                                *fp;
     ngx_fd_t                             fd;
     ngx_uint_t                           i, n;
     ngx_msec_t                           start;
@@ -395,7 +396,25 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
         goto close;
     }
 
-    root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &error);
+    /* stdio buffers: jansson's json_loadfd() reads byte by byte */
+
+    fp = fdopen(fd, "r");
+    if (fp == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "key file \"%V\": fdopen() failed", &ctx->file);
+        root = NULL;
+        goto close;
+    }
+
+    root = json_loadf(fp, JSON_REJECT_DUPLICATES, &error);
+
+    /* fclose() closes the descriptor as well */
+    fd = NGX_INVALID_FILE;
+
+    if (fclose(fp) != 0) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           "fclose() \"%V\" failed", &ctx->file);
+    }
 
     if (root == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -406,7 +425,7 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
 
 close:
 
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+    if (fd != NGX_INVALID_FILE && ngx_close_file(fd) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
                            ngx_close_file_n " \"%V\" failed", &ctx->file);
     }
@@ -1009,17 +1028,21 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
         return NULL;
     }
 
+    /* on reload, what is in use includes the current set until it goes */
+    used = ctx->sh->pages - shpool->pfree;
+
     ngx_shmtx_unlock(&shpool->mutex);
 
     ngx_time_update();
 
     ngx_log_error(NGX_LOG_NOTICE, ctx->shm_zone->shm.log, 0,
                   "partoo_tryout_keys_zone \"%V\": %ui keys from \"%V\", "
-                  "parsed in %Mms, stored in %Mms, %uzK of %uzK used",
+                  "parsed in %Mms, stored in %Mms, %uzK of %uzK used%s",
                   &ctx->shm_zone->shm.name, set->nkeys, &ctx->file,
                   ctx->parse_time, ngx_current_msec - start,
                   (used << ngx_pagesize_shift) / 1024,
-                  (ctx->sh->pages << ngx_pagesize_shift) / 1024);
+                  (ctx->sh->pages << ngx_pagesize_shift) / 1024,
+                  ctx->sh->set ? " with the previous keys" : "");
 
     ngx_http_partoo_tryout_keys_warn_plaintext(ctx);
 

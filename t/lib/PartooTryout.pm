@@ -16,6 +16,7 @@ use Digest::SHA qw(sha256_hex);
 use Test::Nginx::Socket ();
 
 our @EXPORT = qw(tryout_defaults chunked_request padded_body key_file
+                 rewrite_and_hup
                  $TRYOUT_URI $VALID_BODY $API_KEY %KEYS);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
@@ -133,6 +134,46 @@ sub add_user_file {
 
     $files .= "\n" if length $files && $files !~ /\n\z/;
     $block->set_value('user_files', "$files>>> $name\n$content");
+}
+
+# For reload tests (nginx under TEST_NGINX_USE_HUP): writes $content to
+# html/$file, sends SIGHUP to the master and waits until the error log
+# written since then matches $done; returns that log text.
+sub rewrite_and_hup {
+    my ($root, $file, $content, $done, $timeout) = @_;
+
+    my $log = "$root/logs/error.log";
+    my $offset = -s $log // 0;
+
+    open my $out, '>', "$root/html/$file" or die "$root/html/$file: $!";
+    print $out $content;
+    close $out;
+
+    open my $in, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!";
+    my $pid = <$in>;
+    close $in;
+    chomp $pid;
+
+    kill 'HUP', $pid or die "kill -HUP $pid: $!";
+
+    $timeout //= 30;
+
+    my $deadline = time + $timeout;
+    my $text = '';
+
+    while (time < $deadline) {
+        open my $fh, '<', $log or die "$log: $!";
+        seek $fh, $offset, 0;
+        local $/;
+        $text = <$fh> // '';
+        close $fh;
+
+        return $text if $text =~ $done;
+
+        select undef, undef, undef, 0.05;
+    }
+
+    die "no \"$done\" in the error log ${timeout}s after SIGHUP:\n$text";
 }
 
 # A raw HTTP/1.1 request whose body is sent in chunks of $size bytes.
