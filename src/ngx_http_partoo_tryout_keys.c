@@ -100,8 +100,8 @@ typedef struct {
 
     /* the parsed file: lives in "pool" until init_zone built the set */
     ngx_pool_t                          *pool;
-    ngx_http_partoo_tryout_keys_entry_t *entries;
-    ngx_uint_t                           nentries;
+    ngx_array_t                          entries;    /* of _entry_t */
+    ngx_uint_t                           nkeys;
     ngx_array_t                          plaintext;  /* of _plain_t */
     ngx_uint_t                           nplaintext;
     ngx_msec_t                           parse_time;
@@ -123,6 +123,18 @@ typedef struct {
 
 static char *ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx);
+static u_char *ngx_http_partoo_tryout_keys_parse_list(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
+    u_char *last);
+static u_char *ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last);
+static void ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
+    json_error_t *error);
+static void ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
+    const char *what);
+static void ngx_http_partoo_tryout_keys_position(u_char *buf, u_char *pos,
+    ngx_uint_t *line, ngx_uint_t *column);
 static char *ngx_http_partoo_tryout_keys_parse_entry(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *obj, ngx_uint_t index,
     ngx_http_partoo_tryout_keys_entry_t *entry);
@@ -351,8 +363,10 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * One pass over the file's JSON.  Errors name the file, the entry and the
- * problem on one line; nothing of a key appears in them.
+ * The file is read whole, but decoded one entry at a time: jansson builds
+ * a small object per key and drops it, where a tree of the whole document
+ * would take several times the file's size (about 1 GB for 1,000,000
+ * keys).  The top level is walked here; every value goes through jansson.
  */
 
 static char *
@@ -360,13 +374,15 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
     char                                *rv;
-    json_t                              *root, *keys;
-    FILE                                *fp;
+    u_char                              *buf, *p, *last;
+    size_t                               size;
+    ssize_t                              n;
+    json_t                              *value;
     ngx_fd_t                             fd;
-    ngx_uint_t                           i, n;
+    ngx_uint_t                           i, found, is_keys;
     ngx_msec_t                           start;
-    ngx_file_info_t                      fi;
     json_error_t                         error;
+    ngx_file_info_t                      fi;
     ngx_http_partoo_tryout_keys_entry_t *entries;
 
     ngx_time_update();
@@ -381,71 +397,49 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
+    rv = NGX_CONF_ERROR;
+    buf = NULL;
+
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "key file \"%V\": " ngx_fd_info_n " failed",
                            &ctx->file);
-        root = NULL;
-        goto close;
+        goto done;
     }
 
     if (!ngx_is_file(&fi)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "key file \"%V\": not a regular file", &ctx->file);
-        root = NULL;
-        goto close;
-    }
-
-    /* stdio buffers: jansson's json_loadfd() reads byte by byte */
-
-    fp = fdopen(fd, "r");
-    if (fp == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "key file \"%V\": fdopen() failed", &ctx->file);
-        root = NULL;
-        goto close;
-    }
-
-    root = json_loadf(fp, JSON_REJECT_DUPLICATES, &error);
-
-    /* fclose() closes the descriptor as well */
-    fd = NGX_INVALID_FILE;
-
-    if (fclose(fp) != 0) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           "fclose() \"%V\" failed", &ctx->file);
-    }
-
-    if (root == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\": invalid JSON at line %d, "
-                           "column %d: %s",
-                           &ctx->file, error.line, error.column, error.text);
-    }
-
-close:
-
-    if (fd != NGX_INVALID_FILE && ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%V\" failed", &ctx->file);
-    }
-
-    if (root == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    rv = NGX_CONF_ERROR;
-
-    keys = json_object_get(root, "keys");
-
-    if (!json_is_object(root) || !json_is_array(keys)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\": must be an object with "
-                           "a \"keys\" list", &ctx->file);
         goto done;
     }
 
-    n = json_array_size(keys);
+    size = (size_t) ngx_file_size(&fi);
+
+    /* NUL-terminated, so that a look past the last byte finds no token */
+
+    buf = ngx_alloc(size + 1, cf->log);
+    if (buf == NULL) {
+        goto done;
+    }
+
+    for (p = buf, last = buf + size; p < last; p += n) {
+        n = ngx_read_fd(fd, p, last - p);
+
+        if (n == -1) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "key file \"%V\": " ngx_read_fd_n " failed",
+                               &ctx->file);
+            goto done;
+        }
+
+        if (n == 0) {
+            /* the file shrank while read: take what there is */
+            last = p;
+            break;
+        }
+    }
+
+    *last = '\0';
 
     ctx->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, cf->log);
     if (ctx->pool == NULL) {
@@ -460,34 +454,129 @@ close:
         goto done;
     }
 
-    entries = NULL;
+    /* about 100 bytes of JSON per key: room without regrowing, mostly */
 
-    if (n) {
-        entries = ngx_palloc(ctx->pool,
-                           n * sizeof(ngx_http_partoo_tryout_keys_entry_t));
-        if (entries == NULL) {
+    if (ngx_array_init(&ctx->entries, ctx->pool, size / 100 + 1,
+                       sizeof(ngx_http_partoo_tryout_keys_entry_t))
+        != NGX_OK)
+    {
+        goto done;
+    }
+
+    p = ngx_http_partoo_tryout_keys_ws(buf, last);
+
+    if (*p != '{') {
+        value = json_loadb((char *) buf, last - buf, JSON_DECODE_ANY, &error);
+
+        if (value) {
+            json_decref(value);
+            goto not_keys;
+        }
+
+        ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, buf, &error);
+        goto done;
+    }
+
+    found = 0;
+
+    for ( ;; ) {
+        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
+
+        if (*p == '}' && !found) {
+            goto not_keys;
+        }
+
+        value = json_loadb((char *) p, last - p,
+                           JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK, &error);
+
+        if (value == NULL || !json_is_string(value)) {
+            json_decref(value);
+            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
+                                                 "string");
+            goto done;
+        }
+
+        is_keys = (json_string_length(value) == 4
+                   && ngx_strncmp(json_string_value(value), "keys", 4) == 0);
+
+        json_decref(value);
+
+        p = ngx_http_partoo_tryout_keys_ws(p + error.position, last);
+
+        if (*p != ':') {
+            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p, "':'");
+            goto done;
+        }
+
+        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
+
+        if (is_keys) {
+            if (found++) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "key file \"%V\": \"keys\" appears twice",
+                                   &ctx->file);
+                goto done;
+            }
+
+            if (*p != '[') {
+                goto not_keys;
+            }
+
+            p = ngx_http_partoo_tryout_keys_parse_list(cf, ctx, buf, p, last);
+            if (p == NULL) {
+                goto done;
+            }
+
+        } else {
+            /* another member: checked as JSON, and ignored */
+
+            value = json_loadb((char *) p, last - p,
+                               JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
+                               |JSON_REJECT_DUPLICATES, &error);
+            if (value == NULL) {
+                ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, p, &error);
+                goto done;
+            }
+
+            json_decref(value);
+            p += error.position;
+        }
+
+        p = ngx_http_partoo_tryout_keys_ws(p, last);
+
+        if (*p == '}') {
+            break;
+        }
+
+        if (*p != ',') {
+            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
+                                                 "',' or '}'");
             goto done;
         }
     }
 
-    for (i = 0; i < n; i++) {
-        if (ngx_http_partoo_tryout_keys_parse_entry(cf, ctx,
-                                                    json_array_get(keys, i),
-                                                    i, &entries[i])
-            != NGX_CONF_OK)
-        {
-            goto done;
-        }
+    if (!found) {
+        goto not_keys;
+    }
+
+    p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
+
+    if (p != last) {
+        ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p, "end of file");
+        goto done;
     }
 
     /* sorted, a duplicate key sits next to its twin */
 
-    if (n > 1) {
-        qsort(entries, n, sizeof(ngx_http_partoo_tryout_keys_entry_t),
+    entries = ctx->entries.elts;
+    ctx->nkeys = ctx->entries.nelts;
+
+    if (ctx->nkeys > 1) {
+        qsort(entries, ctx->nkeys, sizeof(ngx_http_partoo_tryout_keys_entry_t),
               ngx_http_partoo_tryout_keys_cmp_entries);
     }
 
-    for (i = 1; i < n; i++) {
+    for (i = 1; i < ctx->nkeys; i++) {
         if (ngx_memcmp(entries[i - 1].digest, entries[i].digest,
                        SHA256_DIGEST_LENGTH)
             == 0)
@@ -500,23 +589,175 @@ close:
         }
     }
 
-    ctx->entries = entries;
-    ctx->nentries = n;
-
     ngx_time_update();
     ctx->parse_time = ngx_current_msec - start;
 
     rv = NGX_CONF_OK;
+    goto done;
+
+not_keys:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "key file \"%V\": must be an object with "
+                       "a \"keys\" list", &ctx->file);
 
 done:
 
-    json_decref(root);
+    if (buf) {
+        ngx_free(buf);
+    }
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%V\" failed", &ctx->file);
+    }
 
     if (rv != NGX_CONF_OK) {
         ngx_http_partoo_tryout_keys_free_parsed(ctx);
     }
 
     return rv;
+}
+
+
+/* "p" is at '[': returns the position after the matching ']' */
+
+static u_char *
+ngx_http_partoo_tryout_keys_parse_list(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
+    u_char *last)
+{
+    json_t                               *obj;
+    ngx_uint_t                            i;
+    json_error_t                          error;
+    ngx_http_partoo_tryout_keys_entry_t  *entry;
+
+    p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
+
+    if (*p == ']') {
+        return p + 1;
+    }
+
+    for (i = 0; /* void */ ; i++) {
+
+        obj = json_loadb((char *) p, last - p,
+                         JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
+                         |JSON_REJECT_DUPLICATES, &error);
+        if (obj == NULL) {
+            ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, p, &error);
+            return NULL;
+        }
+
+        p += error.position;
+
+        entry = ngx_array_push(&ctx->entries);
+        if (entry == NULL) {
+            json_decref(obj);
+            return NULL;
+        }
+
+        if (ngx_http_partoo_tryout_keys_parse_entry(cf, ctx, obj, i, entry)
+            != NGX_CONF_OK)
+        {
+            json_decref(obj);
+            return NULL;
+        }
+
+        json_decref(obj);
+
+        p = ngx_http_partoo_tryout_keys_ws(p, last);
+
+        if (*p == ']') {
+            return p + 1;
+        }
+
+        if (*p != ',') {
+            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
+                                                 "',' or ']'");
+            return NULL;
+        }
+
+        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
+    }
+}
+
+
+static u_char *
+ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last)
+{
+    while (p < last
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* jansson's error in a value that starts at "p", placed in the file */
+
+static void
+ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
+    json_error_t *error)
+{
+    ngx_uint_t  line, column;
+
+    ngx_http_partoo_tryout_keys_position(buf, p + error->position, &line,
+                                         &column);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "key file \"%V\": invalid JSON at line %ui, "
+                       "column %ui: %s",
+                       &ctx->file, line, column, error->text);
+}
+
+
+static void
+ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
+    const char *what)
+{
+    ngx_uint_t  line, column;
+
+    ngx_http_partoo_tryout_keys_position(buf, p + 1, &line, &column);
+
+    if (*p == '\0') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\": invalid JSON at line %ui, "
+                           "column %ui: %s expected near end of file",
+                           &ctx->file, line, column, what);
+        return;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "key file \"%V\": invalid JSON at line %ui, "
+                       "column %ui: %s expected near '%c'",
+                       &ctx->file, line, column, what,
+                       (*p >= 0x20 && *p < 0x7f) ? *p : '?');
+}
+
+
+/* line and column (of bytes) of the byte before "pos", as jansson counts */
+
+static void
+ngx_http_partoo_tryout_keys_position(u_char *buf, u_char *pos,
+    ngx_uint_t *line, ngx_uint_t *column)
+{
+    u_char  *p, *nl;
+
+    *line = 1;
+    nl = buf - 1;
+
+    for (p = buf; p < pos - 1; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            nl = p;
+        }
+    }
+
+    *column = pos - nl - 1;
 }
 
 
@@ -974,8 +1215,9 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
                     ngx_http_partoo_tryout_keys_rbtree_insert);
     set->nkeys = 0;
 
-    for (i = 0; i < ctx->nentries; i++) {
-        entry = &ctx->entries[i];
+    entry = ctx->entries.elts;
+
+    for (i = 0; i < ctx->nkeys; i++, entry++) {
 
         size = offsetof(ngx_http_partoo_tryout_keys_node_t, data)
                + entry->user_id_len;
@@ -1024,7 +1266,7 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
         ngx_http_partoo_tryout_keys_free_set(shpool, set);
         ngx_shmtx_unlock(&shpool->mutex);
 
-        ngx_http_partoo_tryout_keys_too_small(ctx, ctx->nentries, used);
+        ngx_http_partoo_tryout_keys_too_small(ctx, ctx->nkeys, used);
         return NULL;
     }
 
@@ -1069,13 +1311,13 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
         ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
                       "partoo_tryout_keys_zone \"%V\" is too small for "
                       "the %ui keys of \"%V\": not even one fits",
-                      &ctx->shm_zone->shm.name, ctx->nentries, &ctx->file);
+                      &ctx->shm_zone->shm.name, ctx->nkeys, &ctx->file);
         return;
     }
 
     /* pages for two sets of all the keys, and for the zone's own needs */
 
-    need = ((uint64_t) used * ctx->nentries + built - 1) / built;
+    need = ((uint64_t) used * ctx->nkeys + built - 1) / built;
     need = 2 * need + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES;
 
     size = ctx->shm_zone->shm.size
@@ -1096,7 +1338,7 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
                   "the %ui keys of \"%V\": it has room for about %uL, "
                   "since a reload builds the new keys beside the current "
                   "ones; use at least %uzm",
-                  &ctx->shm_zone->shm.name, ctx->nentries, &ctx->file,
+                  &ctx->shm_zone->shm.name, ctx->nkeys, &ctx->file,
                   room, size / (1024 * 1024));
 }
 
@@ -1265,8 +1507,7 @@ ngx_http_partoo_tryout_keys_free_parsed(
         ctx->pool = NULL;
     }
 
-    ctx->entries = NULL;
-    ctx->nentries = 0;
+    ngx_memzero(&ctx->entries, sizeof(ngx_array_t));
 }
 
 

@@ -1004,3 +1004,121 @@ x-APIKey: tryout-key-x
 --- response_body eval
 ['{"errors":{"authorization":"Operation not allowed"}}',
  '{"errors":{"json":{"items":"is required"}}}']
+
+
+
+=== TEST 58: a trailing comma in the list is invalid JSON, placed at its line and column
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[
+{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG_ADMIN","org_id":42},
+]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1: unexpected token near \']\' in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 59: a missing comma between entries is invalid JSON
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[
+{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG_ADMIN","org_id":42}
+{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG_ADMIN","org_id":42}
+]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1: \',\' or \']\' expected near \'\{\' in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 60: text after the object is invalid JSON
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG_ADMIN","org_id":42}]}
+more
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 2, column 1: end of file expected near \'m\' in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 61: an unterminated object is invalid JSON
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG_ADMIN","org_id":42}]
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 2, column 1: \',\' or \'\}\' expected near end of file in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 62: "keys" twice fails
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[],"keys":[{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG_ADMIN","org_id":42}]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": "keys" appears twice in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 63: invalid UTF-8 in a plaintext key is invalid JSON
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[{"key":"ÿ","user_id":"u-1","role":"ORG_ADMIN","org_id":42}]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 17: unable to decode byte 0xff near \'"\' in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 64: another top-level member must be valid JSON too
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"comment": tru, "keys":[]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 15: invalid token near \'tru\' in \S+nginx\.conf:\d+$}
