@@ -43,6 +43,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_partoo_tryout_handler(ngx_http_request_t *r);
+static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_find_ctx(
+    ngx_http_request_t *r);
 static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_get_ctx(
     ngx_http_request_t *r);
 static void ngx_http_partoo_tryout_ctx_cleanup(void *data);
@@ -260,7 +262,7 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
  */
 
 static ngx_http_partoo_tryout_ctx_t *
-ngx_http_partoo_tryout_get_ctx(ngx_http_request_t *r)
+ngx_http_partoo_tryout_find_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t            *cln;
     ngx_http_partoo_tryout_ctx_t  *ctx;
@@ -280,6 +282,21 @@ ngx_http_partoo_tryout_get_ctx(ngx_http_request_t *r)
                 return ctx;
             }
         }
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_partoo_tryout_ctx_t *
+ngx_http_partoo_tryout_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_partoo_tryout_find_ctx(r);
+    if (ctx) {
+        return ctx;
     }
 
     cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_partoo_tryout_ctx_t));
@@ -678,16 +695,19 @@ ngx_http_partoo_tryout_auth_variable(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t       *ctx;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
 
-    ctx = ngx_http_partoo_tryout_get_ctx(r);
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
 
-    if (!ctx->auth.resolved) {
-        ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+    ctx = ngx_http_partoo_tryout_find_ctx(r);
+
+    if (ctx == NULL || !ctx->auth.resolved) {
 
         if (ptlcf->keys == NULL) {
             return NGX_DECLINED;
+        }
+
+        ctx = ngx_http_partoo_tryout_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_ERROR;
         }
 
         if (ngx_http_partoo_tryout_keys_authenticate(r, ptlcf->keys,

@@ -182,6 +182,14 @@ static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(
     ngx_http_partoo_tryout_keys_node_t *kn, int64_t org_id);
 
 
+/*
+ * The zones' tag.  Not the module's, which samples zones carry: a zone
+ * renamed from one use to the other by a reload must start afresh rather
+ * than be handed the other kind's data.
+ */
+static u_char  ngx_http_partoo_tryout_keys_tag;
+
+
 static ngx_http_partoo_tryout_keys_role_t  ngx_http_partoo_tryout_keys_roles[]
     = {
     { ngx_string("PROVIDER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER },
@@ -305,7 +313,7 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     shm_zone = ngx_shared_memory_add(cf, &name, size,
-                                     &ngx_http_partoo_tryout_module);
+                                     &ngx_http_partoo_tryout_keys_tag);
     if (shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -1587,7 +1595,8 @@ ngx_http_partoo_tryout_keys_roles_slot(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_shm_zone_t *
 ngx_http_partoo_tryout_keys_zone_add(ngx_conf_t *cf, ngx_str_t *name)
 {
-    return ngx_shared_memory_add(cf, name, 0, &ngx_http_partoo_tryout_module);
+    return ngx_shared_memory_add(cf, name, 0,
+                                 &ngx_http_partoo_tryout_keys_tag);
 }
 
 
