@@ -2,6 +2,8 @@
 # x-APIKey on first use, so they serve limit_req_zone (preaccess phase) and
 # log_format as well as the handler; and Partoo's per-organization rate
 # limit built from them with nginx's limit_req (conf-examples/rate-limit.conf).
+# Each block has a limit_req zone of its own: under TEST_NGINX_USE_HUP the
+# zones, and what they counted, outlive the block.
 
 use strict;
 use warnings;
@@ -199,12 +201,12 @@ user=[]
 
 === TEST 10: the rate limit: 1r/m per org, the second request is 429 with Retry-After: 60 and a JSON body
 --- http_config
-    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org:1m rate=1r/m;
+    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org_10:1m rate=1r/m;
 --- config
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org;
+        limit_req zone=tryout_per_org_10;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
@@ -228,12 +230,12 @@ user=[]
 
 === TEST 11: the limit is per org: another org keeps its own budget
 --- http_config
-    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org:1m rate=1r/m;
+    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org_11:1m rate=1r/m;
 --- config
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org;
+        limit_req zone=tryout_per_org_11;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
@@ -266,12 +268,12 @@ user=[]
 
 === TEST 12: unauthenticated requests have no org: they are never limited, always 401
 --- http_config
-    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org:1m rate=1r/m;
+    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org_12:1m rate=1r/m;
 --- config
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org;
+        limit_req zone=tryout_per_org_12;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
@@ -298,12 +300,12 @@ limiting requests
 
 === TEST 13: a 429 still knows the org and user: the context outlives error_page's redirect
 --- http_config
-    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org:1m rate=1r/m;
+    limit_req_zone $partoo_tryout_org_id zone=tryout_per_org_13:1m rate=1r/m;
 --- config
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
 
-        limit_req zone=tryout_per_org;
+        limit_req zone=tryout_per_org_13;
         limit_req_status 429;
         error_page 429 = @partoo_429;
     }
