@@ -320,7 +320,7 @@ ngx_http_partoo_tryout_get_ctx(ngx_http_request_t *r)
 static void
 ngx_http_partoo_tryout_ctx_cleanup(void *data)
 {
-    /* nothing to release: the handler only marks the context */
+    /* nothing to release: this cleanup only marks the context */
 }
 
 
