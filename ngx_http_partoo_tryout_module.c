@@ -13,6 +13,7 @@
 
 #include "ngx_http_partoo_tryout_validate.h"
 #include "ngx_http_partoo_tryout_deliver.h"
+#include "ngx_http_partoo_tryout_keys.h"
 
 
 /* Debian's bundle, as libcurl's own default there */
@@ -30,12 +31,17 @@ typedef struct {
 typedef struct {
     ngx_flag_t                             enable;
     size_t                                 max_body_size;
+    ngx_shm_zone_t                        *keys;     /* keys=NAME */
+    ngx_uint_t                             roles;    /* ROLE_* mask */
 
     ngx_http_partoo_tryout_deliver_conf_t  deliver;
 } ngx_http_partoo_tryout_loc_conf_t;
 
 
 typedef struct {
+    ngx_http_request_t                    *request;
+    ngx_http_partoo_tryout_auth_t          auth;     /* from x-APIKey */
+
     u_char                                *body;
     size_t                                 body_len;
     size_t                                 body_size;
@@ -49,6 +55,19 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_partoo_tryout_handler(ngx_http_request_t *r);
+static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_find_ctx(
+    ngx_http_request_t *r);
+static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_get_ctx(
+    ngx_http_request_t *r);
+static void ngx_http_partoo_tryout_ctx_cleanup(void *data);
+static ngx_int_t ngx_http_partoo_tryout_access(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_str_t **body);
+static ngx_int_t ngx_http_partoo_tryout_auth_variable(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_auth_t **auth);
+static ngx_int_t ngx_http_partoo_tryout_org_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_partoo_tryout_user_id_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_collect_body(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx);
@@ -95,6 +114,18 @@ static ngx_int_t ngx_http_partoo_tryout_init_process(ngx_cycle_t *cycle);
 static void ngx_http_partoo_tryout_exit_process(ngx_cycle_t *cycle);
 
 
+static ngx_str_t  ngx_http_partoo_tryout_err_unauthenticated =
+    ngx_string("{\"errors\":{\"authentication\":\"User not authenticated\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_forbidden =
+    ngx_string("{\"errors\":{\"authorization\":\"Operation not allowed\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_org_id =
+    ngx_string("{\"errors\":{\"query\":{\"org_id\":\"must be an integer\"}}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_org_id_required =
+    ngx_string("{\"errors\":{\"query\":{\"org_id\":\"is required\"}}}");
+
 static ngx_str_t  ngx_http_partoo_tryout_err_method =
     ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
 
@@ -116,10 +147,24 @@ static ngx_conf_post_handler_pt  ngx_http_partoo_tryout_max_in_flight_post =
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
 
     { ngx_string("partoo_tryout"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
       ngx_http_partoo_tryout,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("partoo_tryout_keys_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_partoo_tryout_keys_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("partoo_tryout_roles"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_partoo_tryout_keys_roles_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, roles),
       NULL },
 
     { ngx_string("partoo_tryout_max_body_size"),
@@ -211,7 +256,7 @@ ngx_module_t  ngx_http_partoo_tryout_module = {
     ngx_http_partoo_tryout_commands,       /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_partoo_tryout_keys_publish,   /* init module */
     ngx_http_partoo_tryout_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -222,6 +267,12 @@ ngx_module_t  ngx_http_partoo_tryout_module = {
 
 
 static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
+
+    { ngx_string("partoo_tryout_org_id"), NULL,
+      ngx_http_partoo_tryout_org_id_variable, 0, 0, 0 },
+
+    { ngx_string("partoo_tryout_user_id"), NULL,
+      ngx_http_partoo_tryout_user_id_variable, 0, 0, 0 },
 
     { ngx_string("partoo_tryout_status"), NULL,
       ngx_http_partoo_tryout_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -246,6 +297,7 @@ static ngx_int_t
 ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
+    ngx_str_t                          *body;
     ngx_table_elt_t                    *allow;
     ngx_http_partoo_tryout_ctx_t       *ctx;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
@@ -264,6 +316,23 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
                                              &ngx_http_partoo_tryout_err_method);
     }
 
+    /* created before the body is read: it carries the effective org_id */
+
+    ctx = ngx_http_partoo_tryout_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_partoo_tryout_access(r, ctx, &body);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_partoo_tryout_reject(r, rc, body);
+    }
+
     if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
         return ngx_http_partoo_tryout_reject(r,
                                          NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -278,13 +347,6 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
                                          &ngx_http_partoo_tryout_err_too_large);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_module);
-
     /* our body filter takes the bytes as they arrive: see below */
     ctx->reading = 1;
 
@@ -295,6 +357,130 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * The request's context, created by whichever comes first: the handler,
+ * or a variable evaluated in an earlier phase (limit_req_zone).  It is
+ * also kept by a pool cleanup, as realip keeps its own, because internal
+ * redirects (error_page 429 = @named) clear module contexts and the log
+ * phase still wants $partoo_tryout_org_id.
+ */
+
+static ngx_http_partoo_tryout_ctx_t *
+ngx_http_partoo_tryout_find_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_partoo_tryout_ctx_cleanup) {
+            ctx = cln->data;
+
+            /* subrequests share the pool: only this request's own */
+            if (ctx->request == r) {
+                ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_module);
+                return ctx;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_partoo_tryout_ctx_t *
+ngx_http_partoo_tryout_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_partoo_tryout_find_ctx(r);
+    if (ctx) {
+        return ctx;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_partoo_tryout_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_partoo_tryout_ctx_t));
+
+    ctx->request = r;
+
+    cln->handler = ngx_http_partoo_tryout_ctx_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_partoo_tryout_ctx_cleanup(void *data)
+{
+    /* nothing to release: this cleanup only marks the context */
+}
+
+
+/*
+ * The authenticate, role, org_id and org scope steps, in this order.
+ * NGX_OK lets the request on; else the status of the answer, with "body".
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_access(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_str_t **body)
+{
+    ngx_http_partoo_tryout_auth_t      *auth;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    auth = &ctx->auth;
+
+    if (!auth->resolved
+        && ngx_http_partoo_tryout_keys_authenticate(r, ptlcf->keys, auth)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (auth->verdict == NGX_HTTP_PARTOO_TRYOUT_AUTH_UNAUTHENTICATED) {
+        *body = &ngx_http_partoo_tryout_err_unauthenticated;
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    if (!(auth->role & ptlcf->roles)) {
+        *body = &ngx_http_partoo_tryout_err_forbidden;
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    switch (auth->verdict) {
+
+    case NGX_HTTP_PARTOO_TRYOUT_AUTH_BAD_ORG_ID:
+        *body = &ngx_http_partoo_tryout_err_org_id;
+        return NGX_HTTP_BAD_REQUEST;
+
+    case NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_REQUIRED:
+        *body = &ngx_http_partoo_tryout_err_org_id_required;
+        return NGX_HTTP_BAD_REQUEST;
+
+    case NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN:
+        *body = &ngx_http_partoo_tryout_err_forbidden;
+        return NGX_HTTP_FORBIDDEN;
+
+    default: /* NGX_HTTP_PARTOO_TRYOUT_AUTH_OK */
+        return NGX_OK;
+    }
 }
 
 
@@ -875,6 +1061,112 @@ ngx_http_partoo_tryout_add_variables(ngx_conf_t *cf)
     return NGX_OK;
 }
 
+/*
+ * The key's resolution, shared with the handler: NGX_DECLINED where no
+ * keys zone applies, as in a location without partoo_tryout.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_auth_variable(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_auth_t **auth)
+{
+    ngx_http_partoo_tryout_ctx_t       *ctx;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    ctx = ngx_http_partoo_tryout_find_ctx(r);
+
+    if (ctx == NULL || !ctx->auth.resolved) {
+
+        if (ptlcf->keys == NULL) {
+            return NGX_DECLINED;
+        }
+
+        ctx = ngx_http_partoo_tryout_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_partoo_tryout_keys_authenticate(r, ptlcf->keys,
+                                                     &ctx->auth)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ctx->auth.verdict == NGX_HTTP_PARTOO_TRYOUT_AUTH_UNAUTHENTICATED) {
+        return NGX_DECLINED;
+    }
+
+    *auth = &ctx->auth;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_org_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                         *p;
+    ngx_int_t                       rc;
+    ngx_http_partoo_tryout_auth_t  *auth;
+
+    rc = ngx_http_partoo_tryout_auth_variable(r, &auth);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED || auth->org_id == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%L", auth->org_id) - p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_user_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_int_t                       rc;
+    ngx_http_partoo_tryout_auth_t  *auth;
+
+    rc = ngx_http_partoo_tryout_auth_variable(r, &auth);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = auth->user_id.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = auth->user_id.data;
+
+    return NGX_OK;
+}
+
 
 static void *
 ngx_http_partoo_tryout_create_main_conf(ngx_conf_t *cf)
@@ -905,6 +1197,8 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
 
     conf->enable = NGX_CONF_UNSET;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->keys = NGX_CONF_UNSET_PTR;
+    conf->roles = NGX_CONF_UNSET_UINT;
 
     conf->deliver.connect_timeout = NGX_CONF_UNSET_MSEC;
     conf->deliver.timeout = NGX_CONF_UNSET_MSEC;
@@ -932,6 +1226,19 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
     if (conf->enable == NGX_CONF_UNSET) {
         conf->enable = 0;
     }
+
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        conf->keys = NULL;
+    }
+
+    if (conf->keys
+        && ngx_http_partoo_tryout_keys_zone_check(cf, conf->keys) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_uint_value(conf->roles, prev->roles,
+                              NGX_HTTP_PARTOO_TRYOUT_ROLES_DEFAULT);
 
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
@@ -1065,11 +1372,51 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
 
+    ngx_str_t                           *value, name;
+    ngx_uint_t                           i;
     ngx_http_core_loc_conf_t            *clcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
     if (ptlcf->enable != NGX_CONF_UNSET) {
         return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /* name=value parameters; each new one is one more branch */
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "keys=", 5) == 0) {
+            name.data = value[i].data + 5;
+            name.len = value[i].len - 5;
+
+            if (name.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid keys zone name \"%V\"",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            ptlcf->keys = ngx_http_partoo_tryout_keys_zone_add(cf, &name);
+            if (ptlcf->keys == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ptlcf->keys == NGX_CONF_UNSET_PTR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"partoo_tryout\" must have \"keys=NAME\": an "
+                           "endpoint that sends requests to the URLs its "
+                           "callers choose must authenticate them");
+        return NGX_CONF_ERROR;
     }
 
     ptlcf->enable = 1;

@@ -51,6 +51,12 @@ start() {
     sed -e "s|@MODULE@|$module|g" -e "s|@RUN@|$run|g" \
         "$top/conf-examples/demo.conf" > "$run/nginx.conf"
 
+    # a demo API key; the key file holds only its SHA-256
+    [ -s "$run/api-key" ] || openssl rand -hex 16 > "$run/api-key"
+    key=$(cat "$run/api-key")
+    printf '{"keys":[{"key_sha256":"%s","user_id":"demo","role":"ORG_ADMIN","org_id":42}]}\n' \
+        "$(printf %s "$key" | sha256sum | cut -d' ' -f1)" > "$run/keys.json"
+
     "$nginx" -p "$run" -c "$run/nginx.conf" -t -q
     "$nginx" -p "$run" -c "$run/nginx.conf"
 
@@ -65,14 +71,15 @@ start() {
     echo "(log: $run/error.log; stop it with: make demo-stop)"
     echo
     echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
-    echo "      -d '$body'"
-    curl -s -X POST "$url" -H 'Content-Type: application/json' -d "$body"
+    echo "      -H 'x-APIKey: $key' -d '$body'"
+    curl -s -X POST "$url" -H 'Content-Type: application/json' \
+        -H "x-APIKey: $key" -d "$body"
     echo
     echo
     echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
-    echo "      -d '{\"items\":[{\"url\":\"http://example.com\"}]}'"
+    echo "      -H 'x-APIKey: $key' -d '{\"items\":[{\"url\":\"http://example.com\"}]}'"
     curl -s -X POST "$url" -H 'Content-Type: application/json' \
-        -d '{"items":[{"url":"http://example.com"}]}'
+        -H "x-APIKey: $key" -d '{"items":[{"url":"http://example.com"}]}'
     echo
 }
 

@@ -101,7 +101,7 @@ PartooTryout::chunked_request('{"items": [', 3)
 === TEST 9: partoo_tryout_max_body_size 1k accepts 1024 bytes
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_body_size 1k;
     }
 --- request eval
@@ -115,7 +115,7 @@ PartooTryout::blocked_answer()
 === TEST 10: partoo_tryout_max_body_size 1k refuses 1025 bytes
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_body_size 1k;
     }
 --- request eval
@@ -130,7 +130,7 @@ PartooTryout::blocked_answer()
 --- config
     partoo_tryout_max_body_size 200;
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(201)
@@ -144,7 +144,7 @@ PartooTryout::blocked_answer()
 --- config
     location = /v2/webhooks/tryout {
         client_max_body_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(8192)
@@ -160,7 +160,7 @@ PartooTryout::blocked_answer()
         mirror /mirror;
         mirror_request_body on;
         client_body_buffer_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
     location = /mirror {
         internal;
@@ -184,7 +184,7 @@ a client request body is buffered to a temporary file
         mirror /mirror;
         mirror_request_body on;
         client_body_buffer_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_body_size 10k;
     }
     location = /mirror {
@@ -207,7 +207,7 @@ a client request body is buffered to a temporary file
         mirror /mirror;
         mirror_request_body on;
         client_body_buffer_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
     location = /mirror {
         internal;

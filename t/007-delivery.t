@@ -177,7 +177,7 @@ PartooTryout::tryout_request(url => "$main::R/never", custom_headers =>
 === TEST 12: partoo_tryout_user_agent
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -194,7 +194,7 @@ main::got('agent', '?status=204', response_status => 204,
 === TEST 13: the variables of a failed delivery
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -216,7 +216,7 @@ X-Duration: \d+
 === TEST 14: the variables of a success: error and no status are empty
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;

@@ -62,7 +62,7 @@ partoo tryout: delivery to "https://127.0.0.1:3999/t/refused" failed (connection
 === TEST 2: a receiver that accepts and never answers is a timeout
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -81,7 +81,7 @@ failed (timeout): Operation timed out after
 === TEST 3: slow response headers are a timeout, no status
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -98,7 +98,7 @@ main::got({ url => "$main::R/slow?trickle=200", error => 'timeout' },
 === TEST 4: the connect timeout does not limit the wait for the answer
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -148,7 +148,7 @@ main::got({ url => "$main::R/b64k1?size=65537&status=201",
 === TEST 8: partoo_tryout_max_response_size
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -212,7 +212,7 @@ certificate has expired
 === TEST 12: the system bundle is the default, and does not know the test CA
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
     }
 --- request eval

@@ -25,7 +25,7 @@ if (!defined $NAME) {
 
 our $LOCATION = <<'_EOC_';
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
@@ -127,7 +127,7 @@ blocked (127.0.0.0/8), see "partoo_tryout_allow_address"
 thread_pool tryout threads=2;
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_thread_pool tryout;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -152,7 +152,7 @@ thread_pool tryout threads=2;
 === TEST 6: partoo_tryout_allow_address lets a literal and a name through
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -176,7 +176,7 @@ thread_pool tryout threads=2;
 === TEST 7: CIDR ranges, several directives, and what they leave blocked
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 10.20.0.0/16;
         partoo_tryout_allow_address 127.0.0.0/30;
         partoo_tryout_allow_address fd00::/8;
@@ -202,7 +202,7 @@ delivery to 127.0.0.4 blocked (127.0.0.0/8)
     partoo_tryout_allow_address 127.0.0.1;
 
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 10.0.0.0/8;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -217,7 +217,7 @@ PartooTryout::blocked_answer('https://127.0.0.1:3985/t/inner')
 === TEST 9: a bad CIDR fails the configuration, naming it
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 10.0.0.0/33;
     }
 --- must_die
@@ -230,7 +230,7 @@ invalid address "10.0.0.0/33" in "partoo_tryout_allow_address"
 === TEST 10: a short IPv4 form is not a CIDR
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.1;
     }
 --- must_die
@@ -243,7 +243,7 @@ invalid address "127.1" in "partoo_tryout_allow_address"
 === TEST 11: an unreadable trusted certificate file fails the configuration
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_ssl_trusted_certificate /nonexistent/ca.crt;
     }
 --- must_die
@@ -256,7 +256,7 @@ invalid address "127.1" in "partoo_tryout_allow_address"
 === TEST 12: an unknown thread pool fails the configuration
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_thread_pool nosuchpool;
     }
 --- must_die

@@ -123,7 +123,7 @@ partoo tryout: client went away, the delivery to "https://127.0.0.1:3985/t/gone-
 === TEST 4: partoo_tryout_max_in_flight: 503 with Retry-After beyond it
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_in_flight 1;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
@@ -148,7 +148,7 @@ partoo tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
 === TEST 5: the cap is checked after validation
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_in_flight 1;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
@@ -168,7 +168,7 @@ PartooTryout::tryout_request(url => "http://127.0.0.1:3985/t/busy4")
 === TEST 6: a bad partoo_tryout_max_in_flight fails the configuration
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_in_flight 0;
     }
 --- must_die
@@ -215,13 +215,13 @@ main::fifty('fifty-thread', '/v2/webhooks/tryout');
 thread_pool tryout threads=25;
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
     location = /threaded {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_thread_pool tryout;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate

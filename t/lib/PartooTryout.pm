@@ -1,20 +1,26 @@
 package PartooTryout;
 
-# Shared defaults of the module's Test::Nginx files: a tryout location and
-# a JSON Content-Type unless a block says otherwise.  Works with the
-# project's runner and with CPAN's Test::Nginx::Socket alike.
+# Shared defaults of the module's Test::Nginx files: a tryout location, a
+# keys zone with a key for each role, a valid x-APIKey and a JSON
+# Content-Type unless a block says otherwise.  Works with the project's
+# runner and with CPAN's Test::Nginx::Socket alike.
+#
+# A block opts out of the default x-APIKey with a "--- no_api_key" section
+# or by sending its own x-APIKey in "--- more_headers".
 
 use strict;
 use warnings;
 
 use Exporter 'import';
+use Digest::SHA qw(sha256_hex);
 use Test::Nginx::Socket ();
 
 our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
                  $VALID_BODY $VALID_URL payload_document tryout_answer
                  tryout_answer_like blocked_answer tryout_request
                  delivered_request exactly concurrent_tryouts
-                 raw_tryout_request);
+                 raw_tryout_request key_file rewrite_and_hup $API_KEY
+                 %KEYS);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
 
@@ -24,9 +30,34 @@ our $VALID_URL = 'https://127.0.0.1:1/webhook';
 our $VALID_BODY = '{"items":[{"url":"' . $VALID_URL . '",'
                   . '"event_type":"business_created"}]}';
 
+# One key per role; the default (ORG_ADMIN of org 42) passes every
+# authorization step with the default partoo_tryout_roles.
+our %KEYS = (
+    org_admin        => ['tryout-key-org-admin', 'u-admin', 'ORG_ADMIN', 42],
+    org_manager      => ['tryout-key-org-manager', 'u-manager',
+                         'ORG_MANAGER', 42],
+    group_manager    => ['tryout-key-group-manager', 'u-group',
+                         'GROUP_MANAGER', 42],
+    business_manager => ['tryout-key-business-manager', 'u-business',
+                         'BUSINESS_MANAGER', 42],
+    publisher        => ['tryout-key-publisher', 'u-publisher',
+                         'PUBLISHER', 42],
+    provider         => ['tryout-key-provider', 'p-1', 'PROVIDER',
+                         [42, 43, 9223372036854775807]],
+    other_org        => ['tryout-key-other-org', 'u-other', 'ORG_ADMIN', 7],
+);
+
+our $API_KEY = $KEYS{org_admin}[0];
+
+our $KEY_FILE_NAME = 'tryout-keys.json';
+
+# the conf directory is the prefix's conf/; user_files go to html/
+our $KEYS_ZONE = "    partoo_tryout_keys_zone zone=tryout_keys:1m "
+                 . "file=../html/$KEY_FILE_NAME;\n";
+
 my $TRYOUT_LOCATION = <<'_EOC_';
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
 _EOC_
 
@@ -34,7 +65,7 @@ _EOC_
 # allowed; t/lib/PartooTryout/Receiver.pm sets $TEST_NGINX_RECEIVER_DIR.
 our $DELIVERY_LOCATION = <<'_EOC_';
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
@@ -45,7 +76,7 @@ _EOC_
 # in the block's main_config.
 our $THREAD_LOCATION = <<'_EOC_';
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_thread_pool tryout;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
@@ -55,6 +86,27 @@ _EOC_
 
 # tryout_defaults(location => TEXT, append => TEXT): the default location
 # of blocks without a config, and text added to every block's config.
+
+# A key file of [plaintext key, user_id, role, org_id or [org_ids]],
+# stored as digests.
+sub key_file {
+    my @entries;
+
+    for my $k (@_) {
+        my ($key, $user, $role, $org) = @$k;
+        my $orgs = ref $org
+                   ? '"org_ids":[' . join(',', @$org) . ']'
+                   : "\"org_id\":$org";
+
+        push @entries, '{"key_sha256":"' . sha256_hex($key)
+                       . "\",\"user_id\":\"$user\",\"role\":\"$role\",$orgs}";
+    }
+
+    return "{\"keys\":[\n" . join(",\n", @entries) . "\n]}\n";
+}
+
+my $DEFAULT_KEY_FILE = key_file(map { $KEYS{$_} } sort keys %KEYS);
+
 sub tryout_defaults {
     my (%opt) = @_;
 
@@ -72,9 +124,24 @@ sub tryout_defaults {
             $block->set_value('config', $block->config . $append);
         }
 
-        if (!defined $block->more_headers) {
+        my $http_config = $block->http_config // '';
+
+        if ($http_config !~ /zone=tryout_keys:/) {
+            $block->set_value('http_config', $KEYS_ZONE . $http_config);
+        }
+
+        add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
+
+        my $headers = $block->more_headers;
+        my $no_key = defined $block->no_api_key;
+
+        if (ref $headers eq 'ARRAY') {
             $block->set_value('more_headers',
-                              'Content-Type: application/json');
+                              [map { default_headers($_, $no_key) }
+                               @$headers]);
+        } else {
+            $block->set_value('more_headers',
+                              default_headers($headers, $no_key));
         }
     });
 }
@@ -174,19 +241,16 @@ sub blocked_answer {
                          error => 'blocked_address');
 }
 
-# tryout_request() as raw HTTP/1.0 bytes, for a client of one's own; with
-# the default x-APIKey once API keys exist.
+# tryout_request() as raw HTTP/1.0 bytes with the default x-APIKey, for a
+# client of one's own.
 sub raw_tryout_request {
     my (%a) = @_;
-
-    no strict 'refs';
-    my $key = ${ __PACKAGE__ . '::API_KEY' };
 
     my ($line, $body) = split /\n/, tryout_request(%a), 2;
 
     return "$line HTTP/1.0\r\nHost: localhost\r\n"
            . "Content-Type: application/json\r\n"
-           . (defined $key ? "x-APIKey: $key\r\n" : '')
+           . "x-APIKey: $API_KEY\r\n"
            . "Content-Length: " . length($body) . "\r\n\r\n$body";
 }
 
@@ -231,12 +295,85 @@ sub concurrent_tryouts {
     return (Time::HiRes::time() - $start, map { $answers{$_} } @socks);
 }
 
+sub default_headers {
+    my ($headers, $no_key) = @_;
+
+    $headers //= "Content-Type: application/json\n";
+
+    if (!$no_key && $headers !~ /^x-apikey\s*:/im) {
+        $headers .= "\n" if length $headers && $headers !~ /\n\z/;
+        $headers .= "x-APIKey: $API_KEY\n";
+    }
+
+    return $headers;
+}
+
+# Adds a file to "--- user_files" unless the block has one of that name.
+sub add_user_file {
+    my ($block, $name, $content) = @_;
+
+    my $files = $block->user_files;
+
+    if (ref $files eq 'ARRAY') {
+        return if grep { $_->[0] eq $name } @$files;
+        $block->set_value('user_files', [@$files, [$name, $content]]);
+        return;
+    }
+
+    $files //= '';
+    return if $files =~ /^>>> \Q$name\E\s*$/m;
+
+    $files .= "\n" if length $files && $files !~ /\n\z/;
+    $block->set_value('user_files', "$files>>> $name\n$content");
+}
+
+# For reload tests (nginx under TEST_NGINX_USE_HUP): writes $content to
+# html/$file, sends SIGHUP to the master and waits until the error log
+# written since then matches $done; returns that log text.
+sub rewrite_and_hup {
+    my ($root, $file, $content, $done, $timeout) = @_;
+
+    my $log = "$root/logs/error.log";
+    my $offset = -s $log // 0;
+
+    open my $out, '>', "$root/html/$file" or die "$root/html/$file: $!";
+    print $out $content;
+    close $out;
+
+    open my $in, '<', "$root/logs/nginx.pid" or die "nginx.pid: $!";
+    my $pid = <$in>;
+    close $in;
+    chomp $pid;
+
+    kill 'HUP', $pid or die "kill -HUP $pid: $!";
+
+    $timeout //= 30;
+
+    my $deadline = time + $timeout;
+    my $text = '';
+
+    while (time < $deadline) {
+        open my $fh, '<', $log or die "$log: $!";
+        seek $fh, $offset, 0;
+        local $/;
+        $text = <$fh> // '';
+        close $fh;
+
+        return $text if $text =~ $done;
+
+        select undef, undef, undef, 0.05;
+    }
+
+    die "no \"$done\" in the error log ${timeout}s after SIGHUP:\n$text";
+}
+
 # A raw HTTP/1.1 request whose body is sent in chunks of $size bytes.
 sub chunked_request {
     my ($body, $size, $content_type) = @_;
 
     my $req = "POST $TRYOUT_URI HTTP/1.1\r\nHost: localhost\r\n"
               . "Content-Type: " . ($content_type // 'application/json')
+              . "\r\nx-APIKey: $API_KEY"
               . "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
 
     for (my $off = 0; $off < length $body; $off += $size) {
