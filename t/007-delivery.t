@@ -10,10 +10,10 @@ use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
 use PartooTryout::Receiver ();
 
-our $R = 'https://127.0.0.1:3985/t';
+our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
 
 PartooTryout::Receiver::setup();
-PartooTryout::Receiver::start(port => 3985);
+PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
 
 no_shuffle();
 no_long_string();
