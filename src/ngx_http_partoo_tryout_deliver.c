@@ -181,6 +181,16 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
                       info->version);
     }
 
+    if (info->version_num < 0x075700
+        && (info->features & CURL_VERSION_ASYNCHDNS))
+    {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "partoo tryout: libcurl %s cannot leave a name lookup "
+                      "behind (CURLOPT_QUICK_EXIT is 7.87.0), a delivery "
+                      "cut short while resolving blocks the worker until "
+                      "the lookup ends", info->version);
+    }
+
     engine->initialized = 1;
 
     engine->timer.handler = ngx_http_partoo_tryout_engine_timeout;
@@ -740,6 +750,19 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
                       "partoo tryout: curl_easy_setopt() failed");
         return NGX_ERROR;
     }
+
+#if (LIBCURL_VERSION_NUM >= 0x075700)
+
+    /*
+     * A transfer that ends while its resolver thread still runs (timeout,
+     * client gone) leaves the thread behind instead of joining it in the
+     * worker: the lookup may take as long as the name server wants.  An
+     * older libcurl at run time only says so, see init_process.
+     */
+
+    (void) curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
+
+#endif
 
     return NGX_OK;
 }
