@@ -6,7 +6,8 @@
  * nginx's event loop with the multi-socket API: curl's sockets become
  * nginx connections watched level-triggered, curl's timer one cancelable
  * nginx timer.  The thread-pool engine runs the same easy handle with
- * curl_easy_perform() in an nginx thread pool instead.
+ * curl_easy_perform() in an nginx thread pool instead.  Connections are
+ * reused only among deliveries under one allow list (a policy).
  */
 
 
@@ -32,10 +33,29 @@
      + NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_VALUE * 4 + 3)
 
 
+/*
+ * The deliveries under one "partoo_tryout_allow_address" list.  The SSRF
+ * check runs when curl opens a socket, never when it reuses a connection:
+ * a connection opened under one list must never serve another, or a
+ * location without the list could reach what only its neighbour may.  So
+ * a policy has its own connection cache, a share for the multi engine
+ * (one thread: KNOWN_BUGS 11.11 does not apply), and its own idle easy
+ * handles, as a handle of the thread engine keeps its own connections.
+ */
+
+typedef struct {
+    ngx_queue_t                              queue;     /* engine's */
+    ngx_http_partoo_tryout_addr_allow_t      allow;     /* the conf's */
+    CURLSH                                  *share;     /* multi engine */
+    ngx_queue_t                              free[2];   /* by threaded */
+} ngx_http_partoo_tryout_policy_t;
+
+
 struct ngx_http_partoo_tryout_transfer_s {
     CURL                                    *easy;
     struct curl_slist                       *headers;
     ngx_queue_t                              queue;     /* free or busy */
+    ngx_http_partoo_tryout_policy_t         *policy;
 
     ngx_http_request_t                      *request;   /* NULL: orphaned */
     ngx_http_partoo_tryout_delivery_t       *delivery;
@@ -76,8 +96,8 @@ typedef struct {
 
     ngx_event_t                              timer;     /* curl's */
 
-    ngx_queue_t                              free;
-    ngx_uint_t                               nfree;
+    ngx_queue_t                              policies;
+    ngx_uint_t                               nfree;     /* all policies */
     ngx_queue_t                              busy;
     ngx_uint_t                               in_flight;
 
@@ -91,7 +111,12 @@ typedef struct {
 static ngx_int_t ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_delivery_t *d);
+static ngx_http_partoo_tryout_policy_t *ngx_http_partoo_tryout_policy_get(
+    const ngx_http_partoo_tryout_addr_allow_t *allow, ngx_log_t *log);
+static void ngx_http_partoo_tryout_policy_destroy(
+    ngx_http_partoo_tryout_policy_t *policy);
 static ngx_http_partoo_tryout_transfer_t *ngx_http_partoo_tryout_transfer_get(
+    ngx_http_partoo_tryout_policy_t *policy, ngx_uint_t threaded,
     ngx_log_t *log);
 static ngx_int_t ngx_http_partoo_tryout_transfer_setup(
     ngx_http_partoo_tryout_transfer_t *t,
@@ -161,7 +186,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    ngx_queue_init(&engine->free);
+    ngx_queue_init(&engine->policies);
     ngx_queue_init(&engine->busy);
 
     /* before any transfer: the thread pool's threads run none yet */
@@ -212,10 +237,11 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
     }
 
     /*
-     * TLS sessions and DNS answers are shared by every easy handle of the
-     * worker, threads included.  Connections are not: libcurl's shared
-     * connection cache is not thread-safe (KNOWN_BUGS 11.11); the multi
-     * handle has its own cache, and a pooled easy handle keeps its own.
+     * TLS sessions and DNS answers of the thread engine's easy handles,
+     * shared by the pool's threads.  Connections are not: libcurl's
+     * shared connection cache is not thread-safe (KNOWN_BUGS 11.11), and
+     * a pooled easy handle keeps its own.  The multi engine uses the
+     * shares of the policies instead.
      */
 
     if (curl_share_setopt(engine->share, CURLSHOPT_LOCKFUNC,
@@ -279,6 +305,7 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
     ngx_uint_t                          i;
     ngx_queue_t                        *q;
     ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_policy_t    *policy;
     ngx_http_partoo_tryout_transfer_t  *t;
 
     engine = &ngx_http_partoo_tryout_engine;
@@ -318,12 +345,14 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
         engine->multi = NULL;
     }
 
-    while (!ngx_queue_empty(&engine->free)) {
-        q = ngx_queue_head(&engine->free);
+    /* the easy handles go before the shares they use */
+
+    while (!ngx_queue_empty(&engine->policies)) {
+        q = ngx_queue_head(&engine->policies);
         ngx_queue_remove(q);
 
-        t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
-        ngx_http_partoo_tryout_transfer_destroy(t);
+        policy = ngx_queue_data(q, ngx_http_partoo_tryout_policy_t, queue);
+        ngx_http_partoo_tryout_policy_destroy(policy);
     }
 
     engine->nfree = 0;
@@ -361,8 +390,10 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     const ngx_http_partoo_tryout_header_t *headers, size_t nheaders)
 {
     u_char                             *body;
+    ngx_uint_t                          threaded;
     ngx_http_cleanup_t                 *cln;
     ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_policy_t    *policy;
     ngx_http_partoo_tryout_transfer_t  *t;
 
     engine = &ngx_http_partoo_tryout_engine;
@@ -388,7 +419,20 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    t = ngx_http_partoo_tryout_transfer_get(r->connection->log);
+    policy = ngx_http_partoo_tryout_policy_get(&conf->allow,
+                                               r->connection->log);
+    if (policy == NULL) {
+        return NGX_ERROR;
+    }
+
+    threaded = 0;
+
+#if (NGX_THREADS)
+    threaded = (conf->thread_pool != NULL);
+#endif
+
+    t = ngx_http_partoo_tryout_transfer_get(policy, threaded,
+                                            r->connection->log);
     if (t == NULL) {
         return NGX_ERROR;
     }
@@ -403,11 +447,9 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
 #if (NGX_THREADS)
 
-    if (conf->thread_pool) {
+    if (t->threaded) {
 
         /* a running curl_easy_perform() cannot be stopped: r may go first */
-
-        t->threaded = 1;
 
         t->body = ngx_alloc(d->body.len, r->connection->log);
         if (t->body == NULL) {
@@ -563,8 +605,109 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
 }
 
 
+/*
+ * The policy of an allow list, made at its first delivery in this worker.
+ * Lists are told apart by content: two locations that write the same
+ * list share connections, which is as safe as one location.
+ */
+
+static ngx_http_partoo_tryout_policy_t *
+ngx_http_partoo_tryout_policy_get(
+    const ngx_http_partoo_tryout_addr_allow_t *allow, ngx_log_t *log)
+{
+    ngx_queue_t                      *q;
+    ngx_http_partoo_tryout_engine_t  *engine;
+    ngx_http_partoo_tryout_policy_t  *policy;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    for (q = ngx_queue_head(&engine->policies);
+         q != ngx_queue_sentinel(&engine->policies);
+         q = ngx_queue_next(q))
+    {
+        policy = ngx_queue_data(q, ngx_http_partoo_tryout_policy_t, queue);
+
+        if (policy->allow.nelts == allow->nelts
+            && (allow->nelts == 0
+                || ngx_memcmp(policy->allow.elts, allow->elts,
+                              allow->nelts
+                              * sizeof(ngx_http_partoo_tryout_addr_cidr_t))
+                   == 0))
+        {
+            return policy;
+        }
+    }
+
+    policy = ngx_calloc(sizeof(ngx_http_partoo_tryout_policy_t), log);
+    if (policy == NULL) {
+        return NULL;
+    }
+
+    policy->allow = *allow;
+    ngx_queue_init(&policy->free[0]);
+    ngx_queue_init(&policy->free[1]);
+
+    /* used by the worker's thread only: no locks */
+
+    policy->share = curl_share_init();
+
+    if (policy->share == NULL
+        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_CONNECT)
+           != CURLSHE_OK
+        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_SSL_SESSION)
+           != CURLSHE_OK
+        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_DNS)
+           != CURLSHE_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "partoo tryout: cannot create a libcurl share");
+        ngx_http_partoo_tryout_policy_destroy(policy);
+        return NULL;
+    }
+
+    ngx_queue_insert_tail(&engine->policies, &policy->queue);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "partoo tryout: new connection policy, %uz allowed "
+                   "ranges", allow->nelts);
+
+    return policy;
+}
+
+
+/* the policy is out of the engine's list, its transfers all idle */
+
+static void
+ngx_http_partoo_tryout_policy_destroy(ngx_http_partoo_tryout_policy_t *policy)
+{
+    ngx_uint_t                          i;
+    ngx_queue_t                        *q;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    for (i = 0; i < 2; i++) {
+        while (!ngx_queue_empty(&policy->free[i])) {
+            q = ngx_queue_head(&policy->free[i]);
+            ngx_queue_remove(q);
+
+            t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
+            ngx_http_partoo_tryout_transfer_destroy(t);
+        }
+    }
+
+    if (policy->share) {
+        (void) curl_share_cleanup(policy->share);
+    }
+
+    ngx_free(policy);
+}
+
+
 static ngx_http_partoo_tryout_transfer_t *
-ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
+ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
+    ngx_uint_t threaded, ngx_log_t *log)
 {
     CURL                               *easy;
     ngx_queue_t                        *q;
@@ -573,8 +716,8 @@ ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if (!ngx_queue_empty(&engine->free)) {
-        q = ngx_queue_head(&engine->free);
+    if (!ngx_queue_empty(&policy->free[threaded])) {
+        q = ngx_queue_head(&policy->free[threaded]);
         ngx_queue_remove(q);
         engine->nfree--;
 
@@ -588,21 +731,23 @@ ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
         ngx_memzero(t, sizeof(ngx_http_partoo_tryout_transfer_t));
         t->easy = easy;
 
-        return t;
+    } else {
+        t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
+        if (t == NULL) {
+            return NULL;
+        }
+
+        t->easy = curl_easy_init();
+        if (t->easy == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, log, 0,
+                          "partoo tryout: curl_easy_init() failed");
+            ngx_free(t);
+            return NULL;
+        }
     }
 
-    t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
-    if (t == NULL) {
-        return NULL;
-    }
-
-    t->easy = curl_easy_init();
-    if (t->easy == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "partoo tryout: curl_easy_init() failed");
-        ngx_free(t);
-        return NULL;
-    }
+    t->policy = policy;
+    t->threaded = threaded ? 1 : 0;
 
     return t;
 }
@@ -688,7 +833,8 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
         || curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_SHARE,
-                            ngx_http_partoo_tryout_engine.share)
+                            t->threaded ? ngx_http_partoo_tryout_engine.share
+                                        : t->policy->share)
            != CURLE_OK
 
         /* where: https only, redirects never followed, no proxy */
@@ -954,7 +1100,9 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
         return;
     }
 
-    ngx_queue_insert_head(&engine->free, &t->queue);
+    /* the handle, or the share it uses, keeps connections of this policy */
+
+    ngx_queue_insert_head(&t->policy->free[t->threaded], &t->queue);
     engine->nfree++;
 }
 

@@ -265,3 +265,95 @@ invalid address "127.1" in "partoo_tryout_allow_address"
 --- error_log
 [emerg]
 unknown thread pool "nosuchpool"
+
+
+
+=== TEST 13: a connection opened under an allow list never serves a location without it
+--- config
+    location = /internal {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- request eval
+[PartooTryout::tryout_request(uri => '/internal',
+                              url => "https://localhost:$main::P/t/reuse-in"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/reuse-out"),
+ "GET /receiver/reuse-in.conn",
+ "GET /receiver/reuse-out"]
+--- error_code eval
+[200, 200, 200, 404]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/reuse-in",
+                                  response_status => 200),
+ PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/reuse-out",
+                                  error => 'blocked_address'),
+ '^\d+\n$',
+ '404 Not Found']
+
+
+
+=== TEST 14: nor on the thread-pool engine, whose idle handles keep connections
+--- main_config
+thread_pool tryout threads=1;
+--- config
+    location = /internal {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_thread_pool tryout;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_thread_pool tryout;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- request eval
+[PartooTryout::tryout_request(uri => '/internal',
+                              url => "https://localhost:$main::P/t/treuse-in"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/treuse-out"),
+ "GET /receiver/treuse-in.conn",
+ "GET /receiver/treuse-out"]
+--- error_code eval
+[200, 200, 200, 404]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/treuse-in",
+                                  response_status => 200),
+ PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/treuse-out",
+                                  error => 'blocked_address'),
+ '^\d+\n$',
+ '404 Not Found']
+
+
+
+=== TEST 15: locations with the same allow list still share connections
+--- config
+    location = /internal {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- request eval
+[PartooTryout::tryout_request(uri => '/internal',
+                              url => "https://localhost:$main::P/t/same"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/same"),
+ "GET /receiver/same.conn"]
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/same",
+                                   response_status => 200)) x 2,
+ '^(\d+)\n\1\n$']
