@@ -65,6 +65,9 @@ struct ngx_http_partoo_tryout_transfer_s {
     ngx_msec_t                               hold_time;
     ngx_msec_t                               start;
 
+    /* posted when nginx cannot watch a socket of the transfer */
+    ngx_event_t                              fail;
+
     size_t                                   received;
     size_t                                   max_response_size;
     const ngx_http_partoo_tryout_addr_allow_t
@@ -86,6 +89,7 @@ struct ngx_http_partoo_tryout_transfer_s {
     unsigned                                 threaded:1;
     unsigned                                 counted:1;  /* in_flight */
     unsigned                                 too_large:1;
+    unsigned                                 unwatched:1;
 };
 
 
@@ -136,6 +140,7 @@ static void ngx_http_partoo_tryout_transfer_destroy(
     ngx_http_partoo_tryout_transfer_t *t);
 static void ngx_http_partoo_tryout_deliver_cleanup(void *data);
 static void ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev);
+static void ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev);
 
 static curl_socket_t ngx_http_partoo_tryout_open_socket(void *data,
     curlsocktype purpose, struct curl_sockaddr *address);
@@ -149,6 +154,7 @@ static int ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
 static void ngx_http_partoo_tryout_engine_event(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_collect(void);
+static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
 static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c);
 static void ngx_http_partoo_tryout_share_lock(CURL *easy,
     curl_lock_data data, curl_lock_access access, void *userp);
@@ -337,6 +343,10 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
             ngx_del_timer(&t->hold);
         }
 
+        if (t->fail.posted) {
+            ngx_delete_posted_event(&t->fail);
+        }
+
         ngx_http_partoo_tryout_transfer_destroy(t);
     }
 
@@ -442,6 +452,10 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     t->start = ngx_current_msec;
     t->allow = &conf->allow;
     t->max_response_size = conf->max_response_size;
+
+    t->fail.handler = ngx_http_partoo_tryout_fail_handler;
+    t->fail.data = t;
+    t->fail.log = ngx_cycle->log;
 
     body = d->body.data;
 
@@ -1005,6 +1019,10 @@ ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
         return NGX_HTTP_PARTOO_TRYOUT_ERR_TOO_LARGE;
     }
 
+    if (t->unwatched) {
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT;
+    }
+
     switch (code) {
 
     case CURLE_OK:
@@ -1074,6 +1092,10 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
 
     if (t->hold.timer_set) {
         ngx_del_timer(&t->hold);
+    }
+
+    if (t->fail.posted) {
+        ngx_delete_posted_event(&t->fail);
     }
 
     if (t->counted) {
@@ -1190,6 +1212,24 @@ ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
 }
 
 
+/* posted by the socket callback: the transfer fails, outside curl */
+
+static void
+ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev)
+{
+    ngx_http_partoo_tryout_transfer_t *t = ev->data;
+
+    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
+                                    t->easy);
+
+    ngx_cpystrn((u_char *) t->errbuf,
+                (u_char *) "no nginx connection to watch a socket with",
+                sizeof(t->errbuf));
+
+    ngx_http_partoo_tryout_transfer_done(t, CURLE_COULDNT_CONNECT);
+}
+
+
 /*
  * libcurl asks for a socket for every address it is about to connect to,
  * after name resolution: DNS answers, several addresses and "localhost"
@@ -1288,9 +1328,19 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
     }
 
     if (c == NULL) {
+
+        /* as in open_socket: the last connections stay nginx's */
+
+        if (ngx_cycle->free_connection_n < 2) {
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                          "partoo tryout: worker_connections are not enough "
+                          "for the delivery");
+            goto failed;
+        }
+
         c = ngx_get_connection(s, ngx_cycle->log);
         if (c == NULL) {
-            return -1;
+            goto failed;
         }
 
         c->read->handler = ngx_http_partoo_tryout_engine_event;
@@ -1300,7 +1350,7 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
 
         if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
             ngx_http_partoo_tryout_engine_release(c);
-            return -1;
+            goto failed;
         }
     }
 
@@ -1311,12 +1361,12 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
             && ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
                != NGX_OK)
         {
-            return -1;
+            goto failed;
         }
 
     } else if (c->read->active) {
         if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            return -1;
+            goto failed;
         }
     }
 
@@ -1325,14 +1375,26 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
             && ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
                != NGX_OK)
         {
-            return -1;
+            goto failed;
         }
 
     } else if (c->write->active) {
         if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-            return -1;
+            goto failed;
         }
     }
+
+    return 0;
+
+failed:
+
+    /*
+     * Never -1: libcurl would take the whole multi handle for dead, fail
+     * every transfer in flight and refuse every later one.  Only the
+     * transfer of this socket fails.
+     */
+
+    ngx_http_partoo_tryout_engine_unwatched(easy);
 
     return 0;
 }
@@ -1428,6 +1490,37 @@ ngx_http_partoo_tryout_engine_collect(void)
         (void) curl_multi_remove_handle(engine->multi, easy);
 
         ngx_http_partoo_tryout_transfer_done(t, code);
+    }
+}
+
+
+/*
+ * A socket of the transfer of "easy" is not watched: nothing would ever
+ * wake it but its timeout.  It is failed from a posted event, as a socket
+ * callback may not remove a handle from the multi handle that called it.
+ */
+
+static void
+ngx_http_partoo_tryout_engine_unwatched(CURL *easy)
+{
+    char                               *p;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    p = NULL;
+    (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+    t = (ngx_http_partoo_tryout_transfer_t *) p;
+
+    if (t == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "partoo tryout: a socket of no delivery is not "
+                      "watched");
+        return;
+    }
+
+    t->unwatched = 1;
+
+    if (!t->fail.posted) {
+        ngx_post_event(&t->fail, &ngx_posted_events);
     }
 }
 
