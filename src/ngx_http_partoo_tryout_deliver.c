@@ -1408,11 +1408,17 @@ ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
 {
     ngx_http_partoo_tryout_engine_t *engine = userp;
 
-    if (timeout_ms < 0) {
-        if (engine->timer.timer_set) {
-            ngx_del_timer(&engine->timer);
-        }
+    /*
+     * Deleted first: ngx_add_timer() keeps a timer that is set when the
+     * new expiry is within NGX_TIMER_LAZY_DELAY (300 ms) of the old one,
+     * which would turn curl's "now" into up to 300 ms later.
+     */
 
+    if (engine->timer.timer_set) {
+        ngx_del_timer(&engine->timer);
+    }
+
+    if (timeout_ms < 0) {
         return 0;
     }
 

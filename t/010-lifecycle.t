@@ -1,6 +1,7 @@
 # The life of a delivery: a client that goes away mid-delivery, the
-# per-worker cap on deliveries in flight, and 50 tryouts at once against a
-# receiver that answers after 1 second, on both engines.
+# per-worker cap on deliveries in flight, 50 tryouts at once against a
+# receiver that answers after 1 second, on both engines, and a delivery
+# that starts while another one's timeout is near.
 
 use strict;
 use warnings;
@@ -13,6 +14,7 @@ use IO::Socket::INET ();
 
 our $P = PartooTryout::Receiver::port(0);
 our $R = "https://127.0.0.1:$P/t";
+our $REFUSED = PartooTryout::Receiver::refused_port();
 our $DIR = PartooTryout::Receiver::setup();
 our $BACKGROUND;
 
@@ -238,3 +240,31 @@ main::fifty('side-thread', '/threaded');
 ["GET /receiver/side-thread.summary"]
 --- response_body_like eval
 [PartooTryout::exactly("answers: 50\nsuccess: 50\ntogether: yes\n")]
+
+
+
+=== TEST 10: a delivery starts at once, even just before another's timeout
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_timeout 1s;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- init
+main::background("$main::R/lazy?hang=1");
+select undef, undef, undef, 0.5;
+--- request eval
+PartooTryout::tryout_request(url => "https://127.0.0.1:$main::REFUSED/t/lazy")
+--- response_body_like eval
+PartooTryout::tryout_answer_like(
+    url => "https://127.0.0.1:$main::REFUSED/t/lazy",
+    error => 'connection_failed')
+--- wait: 1
+--- grep_error_log eval
+qr/delivery to "[^"]+" failed \((?:timeout|connection_failed)\)/
+--- grep_error_log_out eval
+qq{delivery to "https://127.0.0.1:$main::REFUSED/t/lazy" failed }
+. qq{(connection_failed)\n}
+. qq{delivery to "$main::R/lazy?hang=1" failed (timeout)\n}
