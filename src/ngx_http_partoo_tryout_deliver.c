@@ -1552,9 +1552,11 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c)
         ngx_delete_posted_event(c->write);
     }
 
-    c->fd = (ngx_socket_t) -1;
+    /* first: with poll, it clears ngx_cycle->files[c->fd] */
 
     ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
 }
 
 
