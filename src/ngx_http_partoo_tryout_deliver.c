@@ -127,6 +127,8 @@ static ngx_int_t ngx_http_partoo_tryout_transfer_setup(
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_delivery_t *d, u_char *body,
     const ngx_http_partoo_tryout_header_t *headers, size_t nheaders);
+static ngx_uint_t ngx_http_partoo_tryout_header_blank(
+    const ngx_http_partoo_tryout_header_t *h);
 static ngx_int_t ngx_http_partoo_tryout_header_add(
     ngx_http_partoo_tryout_transfer_t *t, const char *line);
 static void ngx_http_partoo_tryout_transfer_done(
@@ -814,11 +816,14 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
      * module's: the validator lets only "X-" names through, and none
      * starting "X-Partoo"; so never Content-Type, User-Agent, Host or
      * Content-Length either.  An empty value is written "Name;", as
-     * "Name:" would tell libcurl to drop the header.
+     * "Name:" would tell libcurl to drop the header; so is a value of
+     * spaces only, which libcurl drops as well, and which is an empty
+     * value anyway: a field value has no leading or trailing whitespace
+     * (RFC 9110, 5.5).
      */
 
     for (i = 0; i < nheaders; i++) {
-        if (headers[i].value_len) {
+        if (!ngx_http_partoo_tryout_header_blank(&headers[i])) {
             p = ngx_slprintf(line, last, "%*s: %*s",
                              headers[i].name_len, headers[i].name,
                              headers[i].value_len, headers[i].value);
@@ -925,6 +930,21 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
 #endif
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_header_blank(const ngx_http_partoo_tryout_header_t *h)
+{
+    size_t  i;
+
+    for (i = 0; i < h->value_len; i++) {
+        if (h->value[i] != ' ' && h->value[i] != '\t') {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
