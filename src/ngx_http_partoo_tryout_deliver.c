@@ -6,7 +6,8 @@
  * nginx's event loop with the multi-socket API: curl's sockets become
  * nginx connections watched level-triggered, curl's timer one cancelable
  * nginx timer.  The thread-pool engine runs the same easy handle with
- * curl_easy_perform() in an nginx thread pool instead.
+ * curl_easy_perform() in an nginx thread pool instead.  Connections are
+ * reused only among deliveries under one allow list (a policy).
  */
 
 
@@ -32,10 +33,29 @@
      + NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_VALUE * 4 + 3)
 
 
+/*
+ * The deliveries under one "partoo_tryout_allow_address" list.  The SSRF
+ * check runs when curl opens a socket, never when it reuses a connection:
+ * a connection opened under one list must never serve another, or a
+ * location without the list could reach what only its neighbour may.  So
+ * a policy has its own connection cache, a share for the multi engine
+ * (one thread: KNOWN_BUGS 11.11 does not apply), and its own idle easy
+ * handles, as a handle of the thread engine keeps its own connections.
+ */
+
+typedef struct {
+    ngx_queue_t                              queue;     /* engine's */
+    ngx_http_partoo_tryout_addr_allow_t      allow;     /* the conf's */
+    CURLSH                                  *share;     /* multi engine */
+    ngx_queue_t                              free[2];   /* by threaded */
+} ngx_http_partoo_tryout_policy_t;
+
+
 struct ngx_http_partoo_tryout_transfer_s {
     CURL                                    *easy;
     struct curl_slist                       *headers;
     ngx_queue_t                              queue;     /* free or busy */
+    ngx_http_partoo_tryout_policy_t         *policy;
 
     ngx_http_request_t                      *request;   /* NULL: orphaned */
     ngx_http_partoo_tryout_delivery_t       *delivery;
@@ -44,6 +64,9 @@ struct ngx_http_partoo_tryout_transfer_s {
     ngx_event_t                              hold;
     ngx_msec_t                               hold_time;
     ngx_msec_t                               start;
+
+    /* posted when nginx cannot watch a socket of the transfer */
+    ngx_event_t                              fail;
 
     size_t                                   received;
     size_t                                   max_response_size;
@@ -66,6 +89,7 @@ struct ngx_http_partoo_tryout_transfer_s {
     unsigned                                 threaded:1;
     unsigned                                 counted:1;  /* in_flight */
     unsigned                                 too_large:1;
+    unsigned                                 unwatched:1;
 };
 
 
@@ -76,8 +100,8 @@ typedef struct {
 
     ngx_event_t                              timer;     /* curl's */
 
-    ngx_queue_t                              free;
-    ngx_uint_t                               nfree;
+    ngx_queue_t                              policies;
+    ngx_uint_t                               nfree;     /* all policies */
     ngx_queue_t                              busy;
     ngx_uint_t                               in_flight;
 
@@ -91,13 +115,20 @@ typedef struct {
 static ngx_int_t ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_delivery_t *d);
+static ngx_http_partoo_tryout_policy_t *ngx_http_partoo_tryout_policy_get(
+    const ngx_http_partoo_tryout_addr_allow_t *allow, ngx_log_t *log);
+static void ngx_http_partoo_tryout_policy_destroy(
+    ngx_http_partoo_tryout_policy_t *policy);
 static ngx_http_partoo_tryout_transfer_t *ngx_http_partoo_tryout_transfer_get(
+    ngx_http_partoo_tryout_policy_t *policy, ngx_uint_t threaded,
     ngx_log_t *log);
 static ngx_int_t ngx_http_partoo_tryout_transfer_setup(
     ngx_http_partoo_tryout_transfer_t *t,
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_delivery_t *d, u_char *body,
     const ngx_http_partoo_tryout_header_t *headers, size_t nheaders);
+static ngx_uint_t ngx_http_partoo_tryout_header_blank(
+    const ngx_http_partoo_tryout_header_t *h);
 static ngx_int_t ngx_http_partoo_tryout_header_add(
     ngx_http_partoo_tryout_transfer_t *t, const char *line);
 static void ngx_http_partoo_tryout_transfer_done(
@@ -111,6 +142,7 @@ static void ngx_http_partoo_tryout_transfer_destroy(
     ngx_http_partoo_tryout_transfer_t *t);
 static void ngx_http_partoo_tryout_deliver_cleanup(void *data);
 static void ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev);
+static void ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev);
 
 static curl_socket_t ngx_http_partoo_tryout_open_socket(void *data,
     curlsocktype purpose, struct curl_sockaddr *address);
@@ -124,6 +156,7 @@ static int ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
 static void ngx_http_partoo_tryout_engine_event(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_collect(void);
+static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
 static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c);
 static void ngx_http_partoo_tryout_share_lock(CURL *easy,
     curl_lock_data data, curl_lock_access access, void *userp);
@@ -161,7 +194,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    ngx_queue_init(&engine->free);
+    ngx_queue_init(&engine->policies);
     ngx_queue_init(&engine->busy);
 
     /* before any transfer: the thread pool's threads run none yet */
@@ -179,6 +212,16 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
                       "partoo tryout: libcurl %s has no asynchronous "
                       "resolver, name lookups will block the worker",
                       info->version);
+    }
+
+    if (info->version_num < 0x075700
+        && (info->features & CURL_VERSION_ASYNCHDNS))
+    {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "partoo tryout: libcurl %s cannot leave a name lookup "
+                      "behind (CURLOPT_QUICK_EXIT is 7.87.0), a delivery "
+                      "cut short while resolving blocks the worker until "
+                      "the lookup ends", info->version);
     }
 
     engine->initialized = 1;
@@ -202,10 +245,11 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
     }
 
     /*
-     * TLS sessions and DNS answers are shared by every easy handle of the
-     * worker, threads included.  Connections are not: libcurl's shared
-     * connection cache is not thread-safe (KNOWN_BUGS 11.11); the multi
-     * handle has its own cache, and a pooled easy handle keeps its own.
+     * TLS sessions and DNS answers of the thread engine's easy handles,
+     * shared by the pool's threads.  Connections are not: libcurl's
+     * shared connection cache is not thread-safe (KNOWN_BUGS 11.11), and
+     * a pooled easy handle keeps its own.  The multi engine uses the
+     * shares of the policies instead.
      */
 
     if (curl_share_setopt(engine->share, CURLSHOPT_LOCKFUNC,
@@ -269,6 +313,7 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
     ngx_uint_t                          i;
     ngx_queue_t                        *q;
     ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_policy_t    *policy;
     ngx_http_partoo_tryout_transfer_t  *t;
 
     engine = &ngx_http_partoo_tryout_engine;
@@ -300,6 +345,10 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
             ngx_del_timer(&t->hold);
         }
 
+        if (t->fail.posted) {
+            ngx_delete_posted_event(&t->fail);
+        }
+
         ngx_http_partoo_tryout_transfer_destroy(t);
     }
 
@@ -308,12 +357,14 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
         engine->multi = NULL;
     }
 
-    while (!ngx_queue_empty(&engine->free)) {
-        q = ngx_queue_head(&engine->free);
+    /* the easy handles go before the shares they use */
+
+    while (!ngx_queue_empty(&engine->policies)) {
+        q = ngx_queue_head(&engine->policies);
         ngx_queue_remove(q);
 
-        t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
-        ngx_http_partoo_tryout_transfer_destroy(t);
+        policy = ngx_queue_data(q, ngx_http_partoo_tryout_policy_t, queue);
+        ngx_http_partoo_tryout_policy_destroy(policy);
     }
 
     engine->nfree = 0;
@@ -351,8 +402,10 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     const ngx_http_partoo_tryout_header_t *headers, size_t nheaders)
 {
     u_char                             *body;
+    ngx_uint_t                          threaded;
     ngx_http_cleanup_t                 *cln;
     ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_policy_t    *policy;
     ngx_http_partoo_tryout_transfer_t  *t;
 
     engine = &ngx_http_partoo_tryout_engine;
@@ -378,7 +431,20 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    t = ngx_http_partoo_tryout_transfer_get(r->connection->log);
+    policy = ngx_http_partoo_tryout_policy_get(&conf->allow,
+                                               r->connection->log);
+    if (policy == NULL) {
+        return NGX_ERROR;
+    }
+
+    threaded = 0;
+
+#if (NGX_THREADS)
+    threaded = (conf->thread_pool != NULL);
+#endif
+
+    t = ngx_http_partoo_tryout_transfer_get(policy, threaded,
+                                            r->connection->log);
     if (t == NULL) {
         return NGX_ERROR;
     }
@@ -389,15 +455,17 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     t->allow = &conf->allow;
     t->max_response_size = conf->max_response_size;
 
+    t->fail.handler = ngx_http_partoo_tryout_fail_handler;
+    t->fail.data = t;
+    t->fail.log = ngx_cycle->log;
+
     body = d->body.data;
 
 #if (NGX_THREADS)
 
-    if (conf->thread_pool) {
+    if (t->threaded) {
 
         /* a running curl_easy_perform() cannot be stopped: r may go first */
-
-        t->threaded = 1;
 
         t->body = ngx_alloc(d->body.len, r->connection->log);
         if (t->body == NULL) {
@@ -553,8 +621,109 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
 }
 
 
+/*
+ * The policy of an allow list, made at its first delivery in this worker.
+ * Lists are told apart by content: two locations that write the same
+ * list share connections, which is as safe as one location.
+ */
+
+static ngx_http_partoo_tryout_policy_t *
+ngx_http_partoo_tryout_policy_get(
+    const ngx_http_partoo_tryout_addr_allow_t *allow, ngx_log_t *log)
+{
+    ngx_queue_t                      *q;
+    ngx_http_partoo_tryout_engine_t  *engine;
+    ngx_http_partoo_tryout_policy_t  *policy;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    for (q = ngx_queue_head(&engine->policies);
+         q != ngx_queue_sentinel(&engine->policies);
+         q = ngx_queue_next(q))
+    {
+        policy = ngx_queue_data(q, ngx_http_partoo_tryout_policy_t, queue);
+
+        if (policy->allow.nelts == allow->nelts
+            && (allow->nelts == 0
+                || ngx_memcmp(policy->allow.elts, allow->elts,
+                              allow->nelts
+                              * sizeof(ngx_http_partoo_tryout_addr_cidr_t))
+                   == 0))
+        {
+            return policy;
+        }
+    }
+
+    policy = ngx_calloc(sizeof(ngx_http_partoo_tryout_policy_t), log);
+    if (policy == NULL) {
+        return NULL;
+    }
+
+    policy->allow = *allow;
+    ngx_queue_init(&policy->free[0]);
+    ngx_queue_init(&policy->free[1]);
+
+    /* used by the worker's thread only: no locks */
+
+    policy->share = curl_share_init();
+
+    if (policy->share == NULL
+        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_CONNECT)
+           != CURLSHE_OK
+        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_SSL_SESSION)
+           != CURLSHE_OK
+        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_DNS)
+           != CURLSHE_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "partoo tryout: cannot create a libcurl share");
+        ngx_http_partoo_tryout_policy_destroy(policy);
+        return NULL;
+    }
+
+    ngx_queue_insert_tail(&engine->policies, &policy->queue);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "partoo tryout: new connection policy, %uz allowed "
+                   "ranges", allow->nelts);
+
+    return policy;
+}
+
+
+/* the policy is out of the engine's list, its transfers all idle */
+
+static void
+ngx_http_partoo_tryout_policy_destroy(ngx_http_partoo_tryout_policy_t *policy)
+{
+    ngx_uint_t                          i;
+    ngx_queue_t                        *q;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    for (i = 0; i < 2; i++) {
+        while (!ngx_queue_empty(&policy->free[i])) {
+            q = ngx_queue_head(&policy->free[i]);
+            ngx_queue_remove(q);
+
+            t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
+            ngx_http_partoo_tryout_transfer_destroy(t);
+        }
+    }
+
+    if (policy->share) {
+        (void) curl_share_cleanup(policy->share);
+    }
+
+    ngx_free(policy);
+}
+
+
 static ngx_http_partoo_tryout_transfer_t *
-ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
+ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
+    ngx_uint_t threaded, ngx_log_t *log)
 {
     CURL                               *easy;
     ngx_queue_t                        *q;
@@ -563,8 +732,8 @@ ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if (!ngx_queue_empty(&engine->free)) {
-        q = ngx_queue_head(&engine->free);
+    if (!ngx_queue_empty(&policy->free[threaded])) {
+        q = ngx_queue_head(&policy->free[threaded]);
         ngx_queue_remove(q);
         engine->nfree--;
 
@@ -578,21 +747,23 @@ ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
         ngx_memzero(t, sizeof(ngx_http_partoo_tryout_transfer_t));
         t->easy = easy;
 
-        return t;
+    } else {
+        t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
+        if (t == NULL) {
+            return NULL;
+        }
+
+        t->easy = curl_easy_init();
+        if (t->easy == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, log, 0,
+                          "partoo tryout: curl_easy_init() failed");
+            ngx_free(t);
+            return NULL;
+        }
     }
 
-    t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
-    if (t == NULL) {
-        return NULL;
-    }
-
-    t->easy = curl_easy_init();
-    if (t->easy == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "partoo tryout: curl_easy_init() failed");
-        ngx_free(t);
-        return NULL;
-    }
+    t->policy = policy;
+    t->threaded = threaded ? 1 : 0;
 
     return t;
 }
@@ -645,11 +816,14 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
      * module's: the validator lets only "X-" names through, and none
      * starting "X-Partoo"; so never Content-Type, User-Agent, Host or
      * Content-Length either.  An empty value is written "Name;", as
-     * "Name:" would tell libcurl to drop the header.
+     * "Name:" would tell libcurl to drop the header; so is a value of
+     * spaces only, which libcurl drops as well, and which is an empty
+     * value anyway: a field value has no leading or trailing whitespace
+     * (RFC 9110, 5.5).
      */
 
     for (i = 0; i < nheaders; i++) {
-        if (headers[i].value_len) {
+        if (!ngx_http_partoo_tryout_header_blank(&headers[i])) {
             p = ngx_slprintf(line, last, "%*s: %*s",
                              headers[i].name_len, headers[i].name,
                              headers[i].value_len, headers[i].value);
@@ -678,7 +852,8 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
         || curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_SHARE,
-                            ngx_http_partoo_tryout_engine.share)
+                            t->threaded ? ngx_http_partoo_tryout_engine.share
+                                        : t->policy->share)
            != CURLE_OK
 
         /* where: https only, redirects never followed, no proxy */
@@ -741,7 +916,35 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
         return NGX_ERROR;
     }
 
+#if (LIBCURL_VERSION_NUM >= 0x075700)
+
+    /*
+     * A transfer that ends while its resolver thread still runs (timeout,
+     * client gone) leaves the thread behind instead of joining it in the
+     * worker: the lookup may take as long as the name server wants.  An
+     * older libcurl at run time only says so, see init_process.
+     */
+
+    (void) curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
+
+#endif
+
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_header_blank(const ngx_http_partoo_tryout_header_t *h)
+{
+    size_t  i;
+
+    for (i = 0; i < h->value_len; i++) {
+        if (h->value[i] != ' ' && h->value[i] != '\t') {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -836,6 +1039,10 @@ ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
         return NGX_HTTP_PARTOO_TRYOUT_ERR_TOO_LARGE;
     }
 
+    if (t->unwatched) {
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT;
+    }
+
     switch (code) {
 
     case CURLE_OK:
@@ -907,6 +1114,10 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
         ngx_del_timer(&t->hold);
     }
 
+    if (t->fail.posted) {
+        ngx_delete_posted_event(&t->fail);
+    }
+
     if (t->counted) {
         engine->in_flight--;
     }
@@ -931,7 +1142,9 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
         return;
     }
 
-    ngx_queue_insert_head(&engine->free, &t->queue);
+    /* the handle, or the share it uses, keeps connections of this policy */
+
+    ngx_queue_insert_head(&t->policy->free[t->threaded], &t->queue);
     engine->nfree++;
 }
 
@@ -1016,6 +1229,24 @@ ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
                                     t->easy);
 
     ngx_http_partoo_tryout_transfer_done(t, CURLE_OPERATION_TIMEDOUT);
+}
+
+
+/* posted by the socket callback: the transfer fails, outside curl */
+
+static void
+ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev)
+{
+    ngx_http_partoo_tryout_transfer_t *t = ev->data;
+
+    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
+                                    t->easy);
+
+    ngx_cpystrn((u_char *) t->errbuf,
+                (u_char *) "no nginx connection to watch a socket with",
+                sizeof(t->errbuf));
+
+    ngx_http_partoo_tryout_transfer_done(t, CURLE_COULDNT_CONNECT);
 }
 
 
@@ -1117,9 +1348,19 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
     }
 
     if (c == NULL) {
+
+        /* as in open_socket: the last connections stay nginx's */
+
+        if (ngx_cycle->free_connection_n < 2) {
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                          "partoo tryout: worker_connections are not enough "
+                          "for the delivery");
+            goto failed;
+        }
+
         c = ngx_get_connection(s, ngx_cycle->log);
         if (c == NULL) {
-            return -1;
+            goto failed;
         }
 
         c->read->handler = ngx_http_partoo_tryout_engine_event;
@@ -1129,7 +1370,7 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
 
         if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
             ngx_http_partoo_tryout_engine_release(c);
-            return -1;
+            goto failed;
         }
     }
 
@@ -1140,12 +1381,12 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
             && ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
                != NGX_OK)
         {
-            return -1;
+            goto failed;
         }
 
     } else if (c->read->active) {
         if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            return -1;
+            goto failed;
         }
     }
 
@@ -1154,14 +1395,26 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
             && ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
                != NGX_OK)
         {
-            return -1;
+            goto failed;
         }
 
     } else if (c->write->active) {
         if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-            return -1;
+            goto failed;
         }
     }
+
+    return 0;
+
+failed:
+
+    /*
+     * Never -1: libcurl would take the whole multi handle for dead, fail
+     * every transfer in flight and refuse every later one.  Only the
+     * transfer of this socket fails.
+     */
+
+    ngx_http_partoo_tryout_engine_unwatched(easy);
 
     return 0;
 }
@@ -1175,11 +1428,17 @@ ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
 {
     ngx_http_partoo_tryout_engine_t *engine = userp;
 
-    if (timeout_ms < 0) {
-        if (engine->timer.timer_set) {
-            ngx_del_timer(&engine->timer);
-        }
+    /*
+     * Deleted first: ngx_add_timer() keeps a timer that is set when the
+     * new expiry is within NGX_TIMER_LAZY_DELAY (300 ms) of the old one,
+     * which would turn curl's "now" into up to 300 ms later.
+     */
 
+    if (engine->timer.timer_set) {
+        ngx_del_timer(&engine->timer);
+    }
+
+    if (timeout_ms < 0) {
         return 0;
     }
 
@@ -1261,6 +1520,37 @@ ngx_http_partoo_tryout_engine_collect(void)
 }
 
 
+/*
+ * A socket of the transfer of "easy" is not watched: nothing would ever
+ * wake it but its timeout.  It is failed from a posted event, as a socket
+ * callback may not remove a handle from the multi handle that called it.
+ */
+
+static void
+ngx_http_partoo_tryout_engine_unwatched(CURL *easy)
+{
+    char                               *p;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    p = NULL;
+    (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+    t = (ngx_http_partoo_tryout_transfer_t *) p;
+
+    if (t == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "partoo tryout: a socket of no delivery is not "
+                      "watched");
+        return;
+    }
+
+    t->unwatched = 1;
+
+    if (!t->fail.posted) {
+        ngx_post_event(&t->fail, &ngx_posted_events);
+    }
+}
+
+
 /* like ngx_close_connection(), but the fd stays curl's */
 
 static void
@@ -1282,9 +1572,11 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c)
         ngx_delete_posted_event(c->write);
     }
 
-    c->fd = (ngx_socket_t) -1;
+    /* first: with poll, it clears ngx_cycle->files[c->fd] */
 
     ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
 }
 
 

@@ -130,6 +130,8 @@ static u_char *ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last);
 static void ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
     json_error_t *error);
+static const char *ngx_http_partoo_tryout_keys_json_reason(
+    const json_error_t *error);
 static void ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
     const char *what);
@@ -612,6 +614,8 @@ not_keys:
 done:
 
     if (buf) {
+        /* plaintext keys were in it */
+        ngx_explicit_memzero(buf, size + 1);
         ngx_free(buf);
     }
 
@@ -703,7 +707,11 @@ ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last)
 }
 
 
-/* jansson's error in a value that starts at "p", placed in the file */
+/*
+ * jansson's error in a value that starts at "p", placed in the file.
+ * Never jansson's text: it quotes the token "near" the error, which may
+ * be a plaintext key or a part of one.
+ */
 
 static void
 ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
@@ -718,7 +726,56 @@ ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "key file \"%V\": invalid JSON at line %ui, "
                        "column %ui: %s",
-                       &ctx->file, line, column, error->text);
+                       &ctx->file, line, column,
+                       ngx_http_partoo_tryout_keys_json_reason(error));
+
+    ngx_explicit_memzero(error, sizeof(json_error_t));
+}
+
+
+static const char *
+ngx_http_partoo_tryout_keys_json_reason(const json_error_t *error)
+{
+#if (JANSSON_VERSION_HEX >= 0x020b00)
+
+    switch (json_error_code(error)) {
+
+    case json_error_out_of_memory:
+        return "out of memory";
+
+    case json_error_stack_overflow:
+        return "nested too deep";
+
+    case json_error_invalid_utf8:
+        return "invalid UTF-8";
+
+    case json_error_premature_end_of_input:
+        return "premature end of input";
+
+    case json_error_end_of_input_expected:
+        return "end of file expected";
+
+    case json_error_null_character:
+        return "NUL character in a string";
+
+    case json_error_null_byte_in_key:
+        return "NUL byte in an object key";
+
+    case json_error_duplicate_key:
+        return "duplicate object key";
+
+    case json_error_numeric_overflow:
+        return "number out of range";
+
+    default:
+        return "invalid syntax";
+    }
+
+#else
+
+    return "invalid syntax";
+
+#endif
 }
 
 
@@ -739,11 +796,12 @@ ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
         return;
     }
 
+    /* not the byte found: it may start a plaintext key */
+
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "key file \"%V\": invalid JSON at line %ui, "
-                       "column %ui: %s expected near '%c'",
-                       &ctx->file, line, column, what,
-                       (*p >= 0x20 && *p < 0x7f) ? *p : '?');
+                       "column %ui: %s expected",
+                       &ctx->file, line, column, what);
 }
 
 

@@ -10,10 +10,10 @@ use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
 use PartooTryout::Receiver ();
 
-our $R = 'https://127.0.0.1:3985/t';
+our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
 
 PartooTryout::Receiver::setup();
-PartooTryout::Receiver::start(port => 3985);
+PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
 
 no_shuffle();
 no_long_string();
@@ -287,3 +287,30 @@ $PartooTryout::THREAD_LOCATION
 [(PartooTryout::tryout_answer_like(url => "$main::R/reuse-thread?status=204",
                      response_status => 204)) x 3,
  '^(\d+)\n\1\n\1\n$']
+
+
+
+=== TEST 19: a value of spaces only arrives, as an empty value
+--- request eval
+main::deliver('blank', '?status=204', custom_headers =>
+    '{"X-Blank":"   ","X-Space":" ","X-Padded":"  a  ","X-After":"1"}')
+--- response_body_like eval
+main::got('blank', '?status=204', response_status => 204, headers => [
+    ['X-Blank', ''], ['X-Space', ''], ['X-Padded', '  a  '],
+    ['X-After', '1']])
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: so it does on the thread-pool engine
+--- main_config
+thread_pool tryout threads=2;
+--- config eval
+$PartooTryout::THREAD_LOCATION
+--- request eval
+main::deliver('blank-thread', '?status=204',
+              custom_headers => '{"X-Blank":"   ","X-After":"1"}')
+--- response_body_like eval
+main::got('blank-thread', '?status=204', response_status => 204,
+          headers => [['X-Blank', ''], ['X-After', '1']])

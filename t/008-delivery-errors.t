@@ -10,13 +10,18 @@ use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
 use PartooTryout::Receiver ();
 
-our $R = 'https://127.0.0.1:3985/t';
+# the receivers' ports, and one where connections are refused
+our ($GOOD, $EXPIRED, $WRONGHOST, $SELFSIGNED)
+    = map { PartooTryout::Receiver::port($_) } 0 .. 3;
+our $REFUSED = PartooTryout::Receiver::refused_port();
+
+our $R = "https://127.0.0.1:$GOOD/t";
 
 PartooTryout::Receiver::setup();
-PartooTryout::Receiver::start(port => 3985, cert => 'good');
-PartooTryout::Receiver::start(port => 3986, cert => 'expired');
-PartooTryout::Receiver::start(port => 3987, cert => 'wronghost');
-PartooTryout::Receiver::start(port => 3988, cert => 'selfsigned');
+PartooTryout::Receiver::start(port => $GOOD, cert => 'good');
+PartooTryout::Receiver::start(port => $EXPIRED, cert => 'expired');
+PartooTryout::Receiver::start(port => $WRONGHOST, cert => 'wronghost');
+PartooTryout::Receiver::start(port => $SELFSIGNED, cert => 'selfsigned');
 
 no_shuffle();
 no_long_string();
@@ -48,14 +53,15 @@ __DATA__
 
 === TEST 1: connection refused
 --- request eval
-main::deliver('https://127.0.0.1:3999/t/refused', 'refused')
+main::deliver("https://127.0.0.1:$main::REFUSED/t/refused", 'refused')
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-main::got({ url => 'https://127.0.0.1:3999/t/refused',
+main::got({ url => "https://127.0.0.1:$main::REFUSED/t/refused",
             error => 'connection_failed' })
---- error_log
-partoo tryout: delivery to "https://127.0.0.1:3999/t/refused" failed (connection_failed)
+--- error_log eval
+qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/refused"}
+. " failed (connection_failed)"
 
 
 
@@ -172,11 +178,12 @@ main::got({ url => "$main::R/b64k1?size=65537&status=201",
 
 === TEST 9: a self-signed receiver is a tls_failure, and gets nothing
 --- request eval
-main::deliver('https://127.0.0.1:3988/t/selfsigned', 'selfsigned')
+main::deliver("https://127.0.0.1:$main::SELFSIGNED/t/selfsigned",
+              'selfsigned')
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-main::got({ url => 'https://127.0.0.1:3988/t/selfsigned',
+main::got({ url => "https://127.0.0.1:$main::SELFSIGNED/t/selfsigned",
             error => 'tls_failure' })
 --- error_log
 self-signed certificate
@@ -185,11 +192,11 @@ self-signed certificate
 
 === TEST 10: a certificate for another host name is a tls_failure
 --- request eval
-main::deliver('https://127.0.0.1:3987/t/wronghost', 'wronghost')
+main::deliver("https://127.0.0.1:$main::WRONGHOST/t/wronghost", 'wronghost')
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-main::got({ url => 'https://127.0.0.1:3987/t/wronghost',
+main::got({ url => "https://127.0.0.1:$main::WRONGHOST/t/wronghost",
             error => 'tls_failure' })
 --- error_log
 no alternative certificate subject name matches target host name
@@ -198,11 +205,11 @@ no alternative certificate subject name matches target host name
 
 === TEST 11: an expired certificate is a tls_failure
 --- request eval
-main::deliver('https://127.0.0.1:3986/t/expired', 'expired')
+main::deliver("https://127.0.0.1:$main::EXPIRED/t/expired", 'expired')
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-main::got({ url => 'https://127.0.0.1:3986/t/expired',
+main::got({ url => "https://127.0.0.1:$main::EXPIRED/t/expired",
             error => 'tls_failure' })
 --- error_log
 certificate has expired
@@ -231,17 +238,17 @@ thread_pool tryout threads=2;
 $PartooTryout::THREAD_LOCATION
 --- request eval
 [map { PartooTryout::tryout_request(url => "https://127.0.0.1:$_/t/x") }
- 3986 .. 3988]
+ $main::EXPIRED, $main::WRONGHOST, $main::SELFSIGNED]
 --- response_body_like eval
 [map { PartooTryout::tryout_answer_like(url => "https://127.0.0.1:$_/t/x",
                                         error => 'tls_failure') }
- 3986 .. 3988]
+ $main::EXPIRED, $main::WRONGHOST, $main::SELFSIGNED]
 
 
 
 === TEST 14: an http:// url is refused before any delivery
 --- request eval
-main::deliver('http://127.0.0.1:3985/t/plain', 'plain')
+main::deliver("http://127.0.0.1:$main::GOOD/t/plain", 'plain')
 --- error_code eval
 [400, 404]
 --- response_body_like eval
@@ -253,25 +260,25 @@ main::deliver('http://127.0.0.1:3985/t/plain', 'plain')
 
 === TEST 15: nor is any other scheme, nor an upgrade through a redirect
 --- request eval
-[PartooTryout::tryout_request(url => 'ftp://127.0.0.1:3985/t/ftp'),
+[PartooTryout::tryout_request(url => "ftp://127.0.0.1:$main::GOOD/t/ftp"),
  @{ main::deliver("$main::R/up?status=302&location="
-                  . "http://127.0.0.1:3985/t/plain2", 'plain2') }]
+                  . "http://127.0.0.1:$main::GOOD/t/plain2", 'plain2') }]
 --- error_code eval
 [400, 200, 404]
 --- response_body_like eval
 [PartooTryout::exactly('{"errors":{"json":{"items":{"0":{"url":'
                        . '"only HTTPS URLs are supported"}}}}}'),
  @{ main::got({ url => "$main::R/up?status=302&location="
-                       . "http://127.0.0.1:3985/t/plain2",
+                       . "http://127.0.0.1:$main::GOOD/t/plain2",
                 response_status => 302, error => 'redirect' }) }]
 
 
 
 === TEST 16: proxy variables of the environment are ignored
 --- main_config
-env https_proxy=http://127.0.0.1:3999;
-env HTTPS_PROXY=http://127.0.0.1:3999;
-env all_proxy=http://127.0.0.1:3999;
+env https_proxy=http://127.0.0.1:$TEST_NGINX_REFUSED_PORT;
+env HTTPS_PROXY=http://127.0.0.1:$TEST_NGINX_REFUSED_PORT;
+env all_proxy=http://127.0.0.1:$TEST_NGINX_REFUSED_PORT;
 --- request eval
 main::deliver("$main::R/noproxy?status=204", 'noproxy')
 --- response_body_like eval

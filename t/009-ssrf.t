@@ -11,8 +11,10 @@ use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
 use PartooTryout::Receiver ();
 
+our $P = PartooTryout::Receiver::port(0);
+
 PartooTryout::Receiver::setup();
-PartooTryout::Receiver::start(port => 3985);
+PartooTryout::Receiver::start(port => $P);
 
 # a name the system resolver maps to a loopback address
 our $NAME = PartooTryout::Receiver::blocked_name();
@@ -44,24 +46,24 @@ sub blocked {
 }
 
 our @LITERALS = (
-    'https://127.0.0.1:3985/t/literal',
-    'https://2130706433:3985/t/literal',
-    'https://0x7f000001:3985/t/literal',
-    'https://0177.0.0.1:3985/t/literal',
-    'https://0x7f.1:3985/t/literal',
-    'https://127.1:3985/t/literal',
-    'https://%31%32%37.0.0.1:3985/t/literal',
-    'https://127.0.0.1.:3985/t/literal',
-    'https://[::1]:3985/t/literal',
-    'https://[::ffff:127.0.0.1]:3985/t/literal',
-    'https://[::ffff:7f00:1]:3985/t/literal',
-    'https://[::127.0.0.1]:3985/t/literal',
-    'https://[64:ff9b::7f00:1]:3985/t/literal',
-    'https://[2002:7f00:1::]:3985/t/literal',
-    'https://[fe80::1%25eth0]:3985/t/literal',
-    'https://user:pw@10.0.0.1:3985/t/literal',
+    "https://127.0.0.1:$P/t/literal",
+    "https://2130706433:$P/t/literal",
+    "https://0x7f000001:$P/t/literal",
+    "https://0177.0.0.1:$P/t/literal",
+    "https://0x7f.1:$P/t/literal",
+    "https://127.1:$P/t/literal",
+    "https://%31%32%37.0.0.1:$P/t/literal",
+    "https://127.0.0.1.:$P/t/literal",
+    "https://[::1]:$P/t/literal",
+    "https://[::ffff:127.0.0.1]:$P/t/literal",
+    "https://[::ffff:7f00:1]:$P/t/literal",
+    "https://[::127.0.0.1]:$P/t/literal",
+    "https://[64:ff9b::7f00:1]:$P/t/literal",
+    "https://[2002:7f00:1::]:$P/t/literal",
+    "https://[fe80::1%25eth0]:$P/t/literal",
+    "https://user:pw\@10.0.0.1:$P/t/literal",
     'https://169.254.169.254/latest/meta-data/',
-    'https://0.0.0.0:3985/t/literal',
+    "https://0.0.0.0:$P/t/literal",
 );
 
 run_tests();
@@ -70,12 +72,12 @@ __DATA__
 
 === TEST 1: an IP-literal host that is blocked: no connection, a warning
 --- request eval
-[PartooTryout::tryout_request(url => 'https://127.0.0.1:3985/t/literal'),
+[PartooTryout::tryout_request(url => "https://127.0.0.1:$main::P/t/literal"),
  "GET /receiver/literal"]
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-[main::blocked('https://127.0.0.1:3985/t/literal'), '404 Not Found']
+[main::blocked("https://127.0.0.1:$main::P/t/literal"), '404 Not Found']
 --- error_log
 partoo tryout: delivery to 127.0.0.1 blocked (127.0.0.0/8), see "partoo_tryout_allow_address"
 
@@ -94,12 +96,12 @@ partoo tryout: delivery to 127.0.0.1 blocked (127.0.0.0/8), see "partoo_tryout_a
 
 === TEST 3: localhost is checked where curl connects, and blocked
 --- request eval
-[PartooTryout::tryout_request(url => 'https://localhost:3985/t/localhost'),
+[PartooTryout::tryout_request(url => "https://localhost:$main::P/t/localhost"),
  "GET /receiver/localhost"]
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-[PartooTryout::tryout_answer_like(url => 'https://localhost:3985/t/localhost',
+[PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/localhost",
                                   error => 'blocked_address'),
  '404 Not Found']
 --- error_log
@@ -109,12 +111,12 @@ partoo tryout: delivery to 127.0.0.1 blocked (127.0.0.0/8), see "partoo_tryout_a
 
 === TEST 4: a name that resolves to a blocked address is blocked
 --- request eval
-[PartooTryout::tryout_request(url => "https://$main::NAME:3985/t/name"),
+[PartooTryout::tryout_request(url => "https://$main::NAME:$main::P/t/name"),
  "GET /receiver/name"]
 --- error_code eval
 [200, 404]
 --- response_body_like eval
-[PartooTryout::tryout_answer_like(url => "https://$main::NAME:3985/t/name",
+[PartooTryout::tryout_answer_like(url => "https://$main::NAME:$main::P/t/name",
                                   error => 'blocked_address'),
  '404 Not Found']
 --- error_log
@@ -133,18 +135,18 @@ thread_pool tryout threads=2;
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
 --- request eval
-[PartooTryout::tryout_request(url => 'https://localhost:3985/t/thread'),
- PartooTryout::tryout_request(url => "https://$main::NAME:3985/t/thread"),
- PartooTryout::tryout_request(url => 'https://[::1]:3985/t/thread'),
+[PartooTryout::tryout_request(url => "https://localhost:$main::P/t/thread"),
+ PartooTryout::tryout_request(url => "https://$main::NAME:$main::P/t/thread"),
+ PartooTryout::tryout_request(url => "https://[::1]:$main::P/t/thread"),
  "GET /receiver/thread"]
 --- error_code eval
 [200, 200, 200, 404]
 --- response_body_like eval
-[PartooTryout::tryout_answer_like(url => 'https://localhost:3985/t/thread',
+[PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/thread",
                                   error => 'blocked_address'),
- PartooTryout::tryout_answer_like(url => "https://$main::NAME:3985/t/thread",
+ PartooTryout::tryout_answer_like(url => "https://$main::NAME:$main::P/t/thread",
                                   error => 'blocked_address'),
- main::blocked('https://[::1]:3985/t/thread'),
+ main::blocked("https://[::1]:$main::P/t/thread"),
  '404 Not Found']
 
 
@@ -158,16 +160,16 @@ thread_pool tryout threads=2;
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
 --- request eval
-[PartooTryout::tryout_request(url => 'https://127.0.0.1:3985/t/allowed'),
- PartooTryout::tryout_request(url => 'https://0x7f.1:3985/t/allowed'),
- PartooTryout::tryout_request(url => 'https://localhost:3985/t/allowed'),
+[PartooTryout::tryout_request(url => "https://127.0.0.1:$main::P/t/allowed"),
+ PartooTryout::tryout_request(url => "https://0x7f.1:$main::P/t/allowed"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/allowed"),
  "GET /receiver/allowed.conn"]
 --- response_body_like eval
-[PartooTryout::tryout_answer_like(url => 'https://127.0.0.1:3985/t/allowed',
+[PartooTryout::tryout_answer_like(url => "https://127.0.0.1:$main::P/t/allowed",
                                   response_status => 200),
- PartooTryout::tryout_answer_like(url => 'https://0x7f.1:3985/t/allowed',
+ PartooTryout::tryout_answer_like(url => "https://0x7f.1:$main::P/t/allowed",
                                   response_status => 200),
- PartooTryout::tryout_answer_like(url => 'https://localhost:3985/t/allowed',
+ PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/allowed",
                                   response_status => 200),
  '^(\d+\n){3}$']
 
@@ -184,14 +186,14 @@ thread_pool tryout threads=2;
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
 --- request eval
-[PartooTryout::tryout_request(url => 'https://127.0.0.4:3985/t/cidr'),
- PartooTryout::tryout_request(url => 'https://127.0.0.2:3985/t/cidr'),
- PartooTryout::tryout_request(url => 'https://[::1]:3985/t/cidr')]
+[PartooTryout::tryout_request(url => "https://127.0.0.4:$main::P/t/cidr"),
+ PartooTryout::tryout_request(url => "https://127.0.0.2:$main::P/t/cidr"),
+ PartooTryout::tryout_request(url => "https://[::1]:$main::P/t/cidr")]
 --- response_body_like eval
-[main::blocked('https://127.0.0.4:3985/t/cidr'),
- PartooTryout::tryout_answer_like(url => 'https://127.0.0.2:3985/t/cidr',
+[main::blocked("https://127.0.0.4:$main::P/t/cidr"),
+ PartooTryout::tryout_answer_like(url => "https://127.0.0.2:$main::P/t/cidr",
                                   error => 'connection_failed'),
- main::blocked('https://[::1]:3985/t/cidr')]
+ main::blocked("https://[::1]:$main::P/t/cidr")]
 --- error_log
 delivery to 127.0.0.4 blocked (127.0.0.0/8)
 
@@ -208,9 +210,9 @@ delivery to 127.0.0.4 blocked (127.0.0.0/8)
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
 --- request eval
-PartooTryout::tryout_request(url => 'https://127.0.0.1:3985/t/inner')
+PartooTryout::tryout_request(url => "https://127.0.0.1:$main::P/t/inner")
 --- response_body eval
-PartooTryout::blocked_answer('https://127.0.0.1:3985/t/inner')
+PartooTryout::blocked_answer("https://127.0.0.1:$main::P/t/inner")
 
 
 
@@ -263,3 +265,95 @@ invalid address "127.1" in "partoo_tryout_allow_address"
 --- error_log
 [emerg]
 unknown thread pool "nosuchpool"
+
+
+
+=== TEST 13: a connection opened under an allow list never serves a location without it
+--- config
+    location = /internal {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- request eval
+[PartooTryout::tryout_request(uri => '/internal',
+                              url => "https://localhost:$main::P/t/reuse-in"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/reuse-out"),
+ "GET /receiver/reuse-in.conn",
+ "GET /receiver/reuse-out"]
+--- error_code eval
+[200, 200, 200, 404]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/reuse-in",
+                                  response_status => 200),
+ PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/reuse-out",
+                                  error => 'blocked_address'),
+ '^\d+\n$',
+ '404 Not Found']
+
+
+
+=== TEST 14: nor on the thread-pool engine, whose idle handles keep connections
+--- main_config
+thread_pool tryout threads=1;
+--- config
+    location = /internal {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_thread_pool tryout;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_thread_pool tryout;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- request eval
+[PartooTryout::tryout_request(uri => '/internal',
+                              url => "https://localhost:$main::P/t/treuse-in"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/treuse-out"),
+ "GET /receiver/treuse-in.conn",
+ "GET /receiver/treuse-out"]
+--- error_code eval
+[200, 200, 200, 404]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/treuse-in",
+                                  response_status => 200),
+ PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/treuse-out",
+                                  error => 'blocked_address'),
+ '^\d+\n$',
+ '404 Not Found']
+
+
+
+=== TEST 15: locations with the same allow list still share connections
+--- config
+    location = /internal {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- request eval
+[PartooTryout::tryout_request(uri => '/internal',
+                              url => "https://localhost:$main::P/t/same"),
+ PartooTryout::tryout_request(url => "https://localhost:$main::P/t/same"),
+ "GET /receiver/same.conn"]
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/same",
+                                   response_status => 200)) x 2,
+ '^(\d+)\n\1\n$']

@@ -1,6 +1,7 @@
 # The life of a delivery: a client that goes away mid-delivery, the
-# per-worker cap on deliveries in flight, and 50 tryouts at once against a
-# receiver that answers after 1 second, on both engines.
+# per-worker cap on deliveries in flight, 50 tryouts at once against a
+# receiver that answers after 1 second, on both engines, and a delivery
+# that starts while another one's timeout is near.
 
 use strict;
 use warnings;
@@ -11,11 +12,13 @@ use PartooTryout;
 use PartooTryout::Receiver ();
 use IO::Socket::INET ();
 
-our $R = 'https://127.0.0.1:3985/t';
+our $P = PartooTryout::Receiver::port(0);
+our $R = "https://127.0.0.1:$P/t";
+our $REFUSED = PartooTryout::Receiver::refused_port();
 our $DIR = PartooTryout::Receiver::setup();
 our $BACKGROUND;
 
-PartooTryout::Receiver::start(port => 3985);
+PartooTryout::Receiver::start(port => $P);
 
 no_shuffle();
 no_long_string();
@@ -76,9 +79,10 @@ PartooTryout::tryout_request(url => "$main::R/gone?delay=3000")
 --- abort
 --- ignore_response
 --- wait: 1
---- error_log
-client prematurely closed connection
-partoo tryout: client went away, the delivery to "https://127.0.0.1:3985/t/gone?delay=3000" is cancelled
+--- error_log eval
+["client prematurely closed connection",
+ qq{partoo tryout: client went away, the delivery to }
+ . qq{"$main::R/gone?delay=3000" is cancelled}]
 --- no_error_log
 [alert]
 [crit]
@@ -94,8 +98,9 @@ PartooTryout::tryout_request(url => "$main::R/after?status=204")
 --- response_body_like eval
 PartooTryout::tryout_answer_like(url => "$main::R/after?status=204",
                                  response_status => 204)
---- error_log
-partoo tryout: client went away, the delivery to "https://127.0.0.1:3985/t/gone2?delay=3000" is cancelled
+--- error_log eval
+qq{partoo tryout: client went away, the delivery to }
+. qq{"$main::R/gone2?delay=3000" is cancelled}
 --- no_error_log
 [alert]
 
@@ -112,8 +117,9 @@ PartooTryout::tryout_request(url => "$main::R/gone-thread?delay=1500")
 --- abort
 --- ignore_response
 --- wait: 1.5
---- error_log
-partoo tryout: client went away, the delivery to "https://127.0.0.1:3985/t/gone-thread?delay=1500" is left to finish in its thread
+--- error_log eval
+qq{partoo tryout: client went away, the delivery to }
+. qq{"$main::R/gone-thread?delay=1500" is left to finish in its thread}
 --- no_error_log
 [alert]
 [crit]
@@ -157,7 +163,7 @@ partoo tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
 --- init
 main::background("$main::R/busy3?delay=1000&status=204");
 --- request eval
-PartooTryout::tryout_request(url => "http://127.0.0.1:3985/t/busy4")
+PartooTryout::tryout_request(url => "http://127.0.0.1:$main::P/t/busy4")
 --- error_code: 400
 --- response_body chomp
 {"errors":{"json":{"items":{"0":{"url":"only HTTPS URLs are supported"}}}}}
@@ -234,3 +240,31 @@ main::fifty('side-thread', '/threaded');
 ["GET /receiver/side-thread.summary"]
 --- response_body_like eval
 [PartooTryout::exactly("answers: 50\nsuccess: 50\ntogether: yes\n")]
+
+
+
+=== TEST 10: a delivery starts at once, even just before another's timeout
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_timeout 1s;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+--- init
+main::background("$main::R/lazy?hang=1");
+select undef, undef, undef, 0.5;
+--- request eval
+PartooTryout::tryout_request(url => "https://127.0.0.1:$main::REFUSED/t/lazy")
+--- response_body_like eval
+PartooTryout::tryout_answer_like(
+    url => "https://127.0.0.1:$main::REFUSED/t/lazy",
+    error => 'connection_failed')
+--- wait: 1
+--- grep_error_log eval
+qr/delivery to "[^"]+" failed \((?:timeout|connection_failed)\)/
+--- grep_error_log_out eval
+qq{delivery to "https://127.0.0.1:$main::REFUSED/t/lazy" failed }
+. qq{(connection_failed)\n}
+. qq{delivery to "$main::R/lazy?hang=1" failed (timeout)\n}

@@ -12,11 +12,11 @@ use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
 use PartooTryout::Receiver ();
 
-our $R = 'https://127.0.0.1:3985/t';
+our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
 
 PartooTryout::Receiver::setup();
 PartooTryout::Receiver::start(
-    port     => 3985,
+    port     => PartooTryout::Receiver::port(0),
     pid_file => Test::Nginx::Socket::server_root() . '/logs/nginx.pid');
 
 master_on();

@@ -1021,7 +1021,7 @@ x-APIKey: tryout-key-x
 ]}
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1: unexpected token near \']\' in \S+nginx\.conf:\d+$}
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1: invalid syntax in \S+nginx\.conf:\d+$}
 
 
 
@@ -1040,7 +1040,7 @@ qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1
 ]}
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1: \',\' or \']\' expected near \'\{\' in \S+nginx\.conf:\d+$}
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1: \',\' or \']\' expected in \S+nginx\.conf:\d+$}
 
 
 
@@ -1057,7 +1057,7 @@ qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 3, column 1
 more
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 2, column 1: end of file expected near \'m\' in \S+nginx\.conf:\d+$}
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 2, column 1: end of file expected in \S+nginx\.conf:\d+$}
 
 
 
@@ -1105,7 +1105,7 @@ qr{\[emerg\] .*key file "[^"]*/html/bad\.json": "keys" appears twice in \S+nginx
 {"keys":[{"key":"ÿ","user_id":"u-1","role":"ORG_ADMIN","org_id":42}]}
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 17: unable to decode byte 0xff near \'"\' in \S+nginx\.conf:\d+$}
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 17: invalid UTF-8 in \S+nginx\.conf:\d+$}
 
 
 
@@ -1121,4 +1121,4 @@ qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 1
 {"comment": tru, "keys":[]}
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 15: invalid token near \'tru\' in \S+nginx\.conf:\d+$}
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 15: invalid syntax in \S+nginx\.conf:\d+$}

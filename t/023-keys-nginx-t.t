@@ -1,7 +1,8 @@
 # "nginx -t" itself, as an operator runs it before a reload: a bad key file
 # or too small a zone fails the test with exactly one [emerg] line naming
 # the file, the entry and the problem; a good file passes, and a plaintext
-# key warns by user_id without printing the key.
+# key warns by user_id without printing the key, nor does a malformed one
+# show up in the error.
 #
 # Plain Test::More: the Test::Nginx blocks (t/021-keys-config.t) start
 # nginx; this runs the binary with -t as is, in its own prefix.
@@ -172,6 +173,51 @@ unlike(join('', @out), qr/nginx-t-plain-secret/, '... and without the key');
 
 my $log = do { local (@ARGV, $/) = "$root/logs/error.log"; <> };
 unlike($log, qr/nginx-t-plain-secret/, '... in the error log too');
+
+# a malformed plaintext key: the error names the place and a reason, never
+# the text jansson found there
+
+my $entry_tail = '","user_id":"u-bad","role":"ORG_ADMIN","org_id":42}]}';
+
+my @malformed = (
+    ['an invalid escape', 'escape-secret',
+     '{"keys":[{"key":"escape-secret\\q' . $entry_tail,
+     'invalid syntax'],
+    ['a control character', 'control-secret',
+     "{\"keys\":[{\"key\":\"control-secret\x01" . $entry_tail,
+     'invalid syntax'],
+    ['invalid UTF-8', 'utf8-secret',
+     "{\"keys\":[{\"key\":\"utf8-secret\xff" . $entry_tail,
+     'invalid UTF-8'],
+    ['a key without quotes', 'barekeysecret',
+     '{"keys":[{"key":barekeysecret,"user_id":"u-bad","role":"ORG_ADMIN",'
+     . '"org_id":42}]}',
+     'invalid syntax'],
+    ['an unterminated key', 'open-secret',
+     '{"keys":[{"key":"open-secret',
+     'premature end of input'],
+);
+
+for my $case (@malformed) {
+    my ($what, $secret, $keys, $reason) = @$case;
+
+    unlink "$root/logs/error.log";
+
+    ($rc, @out) = nginx_t($keys);
+
+    isnt($rc, 0, "a plaintext key with $what fails nginx -t");
+
+    my @emerg = grep { /\[emerg\]/ } @out;
+
+    is(scalar @emerg, 1, '... with one [emerg] line') or diag(@out);
+    like($emerg[0] // '',
+         qr{^nginx: \[emerg\] key file "[^"]+": invalid JSON at line 1, column \d+: \Q$reason\E in },
+         "... saying where and \"$reason\"");
+    unlike(join('', @out), qr/\Q$secret\E/, '... and not the key');
+
+    $log = do { local (@ARGV, $/) = "$root/logs/error.log"; <> } // '';
+    unlike($log, qr/\Q$secret\E/, '... in the error log either');
+}
 
 remove_tree($root);
 

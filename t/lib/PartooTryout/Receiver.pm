@@ -6,8 +6,10 @@ package PartooTryout::Receiver;
 # directory (a CA; a good certificate for 127.0.0.1, ::1 and localhost; an
 # expired one; one for another host name; a self-signed one) and exports
 # its path as $TEST_NGINX_RECEIVER_DIR for the blocks' configurations.
-# start() forks one receiver per port.  Each records every request it gets,
-# byte for byte (request line, headers in order, body), appended to
+# start() forks one receiver per port: port(0) .. port(3), counted from
+# $TEST_NGINX_RECEIVER_PORT (3985 by default), so that suites run side by
+# side on one machine with ports of their own.  Each records every request
+# it gets, byte for byte (request line, headers in order, body), appended to
 # requests/NAME for a url path /t/NAME, and a line per request naming its
 # connection to requests/NAME.conn, before it answers; and answers as the
 # query string says:
@@ -36,10 +38,38 @@ use POSIX ();
 use Socket ();
 use Time::HiRes ();
 
-our @EXPORT_OK = qw(setup start receiver_config blocked_name);
+our @EXPORT_OK = qw(setup start port refused_port receiver_config
+                    blocked_name);
+
+# exported, for "$TEST_NGINX_RECEIVER_PORT" in the blocks' configurations
+$ENV{TEST_NGINX_RECEIVER_PORT} ||= 3985;
 
 my $Dir;
 my @Servers;
+my $Refused;
+
+# the port of receiver $n (0 .. 3)
+sub port {
+    my ($n) = @_;
+
+    return $ENV{TEST_NGINX_RECEIVER_PORT} + ($n // 0);
+}
+
+# A port of 127.0.0.1 where a connection is refused: bound by this process
+# and never listened on, so nobody else can take it while the tests run.
+# Exported as $TEST_NGINX_REFUSED_PORT too.
+sub refused_port {
+    if (!defined $Refused) {
+        $Refused = IO::Socket::IP->new(LocalHost => '127.0.0.1',
+                                       LocalPort => 0,
+                                       Proto     => 'tcp')
+            or die "receiver: cannot bind a refused port: $!\n";
+
+        $ENV{TEST_NGINX_REFUSED_PORT} = $Refused->sockport;
+    }
+
+    return $Refused->sockport;
+}
 
 sub setup {
     return $Dir if defined $Dir;
@@ -149,13 +179,14 @@ _EOC_
     chmod 0644, glob("$pki/*");
 }
 
-# start(port => N, cert => good|expired|wronghost|selfsigned,
+# start(port => N (default port(0)),
+#       cert => good|expired|wronghost|selfsigned,
 #       pid_file => the nginx master's pid file, for quit_worker)
 sub start {
     my (%o) = @_;
 
     my $dir = setup();
-    my $port = $o{port} or die "start: no port";
+    my $port = $o{port} // port(0);
     my $cert = $o{cert} // 'good';
 
     my $listen = IO::Socket::IP->new(LocalHost => '127.0.0.1',

@@ -488,6 +488,7 @@ sub render_block_config {
         preamble           => $ConfigPreamble,
         no_root_location   => $NoRootLocation,
         worker_connections => $WorkerConnections,
+        event_type         => $ENV{TEST_NGINX_EVENT_TYPE},
     );
 }
 
@@ -1223,7 +1224,9 @@ C<TEST_NGINX_LOAD_MODULES> (space-separated C<.so> paths),
 C<TEST_NGINX_LOG_LEVEL>, C<TEST_NGINX_MASTER_PROCESS>,
 C<TEST_NGINX_NO_SHUFFLE>, C<TEST_NGINX_TIMEOUT> (default 3 s, 10 s under
 valgrind), C<TEST_NGINX_SLEEP> (error log polling interval),
-C<TEST_NGINX_CHECK_ACCUM_ERR_LOG>.
+C<TEST_NGINX_CHECK_ACCUM_ERR_LOG>, C<TEST_NGINX_EVENT_TYPE> (C<use TYPE;>
+in the C<events> block), C<TEST_NGINX_LD_PRELOAD> (put before
+C<LD_PRELOAD> for nginx only).
 
 C<TEST_NGINX_USE_VALGRIND=1> runs nginx under valgrind memcheck with
 C<valgrind.suppress> from the repository root and

@@ -196,8 +196,10 @@ _EOC_
 events {
     accept_mutex off;
     worker_connections  $c{worker_connections};
-}
 _EOC_
+
+    $conf .= "    use $c{event_type};\n" if $c{event_type};
+    $conf .= "}\n";
 
     # workers of a root master would otherwise run as "nobody", which
     # cannot write to a server root owned by root
@@ -272,6 +274,15 @@ sub start {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', $self->stderr_log;
         open STDERR, '>&', \*STDOUT;
+
+        # CPAN's way to preload a library into nginx, and nginx alone
+        if (defined $ENV{TEST_NGINX_LD_PRELOAD}
+            && length $ENV{TEST_NGINX_LD_PRELOAD})
+        {
+            $ENV{LD_PRELOAD} = join ' ', grep { defined && length }
+                               $ENV{TEST_NGINX_LD_PRELOAD}, $ENV{LD_PRELOAD};
+        }
+
         exec { $cmd[0] } @cmd
             or print STDERR "cannot exec $cmd[0]: $!\n";
         POSIX::_exit(127);
