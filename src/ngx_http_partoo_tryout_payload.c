@@ -316,8 +316,8 @@ ngx_http_partoo_tryout_payload_size(const ngx_http_partoo_tryout_payload_t *pl)
 
 
 size_t
-ngx_http_partoo_tryout_payload_render(const ngx_http_partoo_tryout_payload_t *pl,
-    int64_t org_id, char *out)
+ngx_http_partoo_tryout_payload_render(
+    const ngx_http_partoo_tryout_payload_t *pl, int64_t org_id, char *out)
 {
     char      *p, *d;
     char       digits[NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_ORG_LEN];
@@ -366,11 +366,13 @@ ngx_http_partoo_tryout_payload_render(const ngx_http_partoo_tryout_payload_t *pl
 
 
 int
-ngx_http_partoo_tryout_payload_is_envelope(const char *text, size_t len,
-    const char *type, size_t type_len)
+ngx_http_partoo_tryout_payload_envelope(const char *text, size_t len,
+    char *type, size_t type_size, size_t *start, size_t *stop)
 {
-    int       envelope;
-    json_t   *root, *t, *payload;
+    int           envelope;
+    json_t       *root, *t, *payload;
+    size_t        n;
+    const char   *path[1];
 
     root = json_loadb(text, len, NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_FLAGS, NULL);
     if (root == NULL) {
@@ -383,13 +385,26 @@ ngx_http_partoo_tryout_payload_is_envelope(const char *text, size_t len,
     envelope = json_is_object(root)
                && json_object_size(root) == 2
                && json_is_string(t)
-               && json_string_length(t) == type_len
-               && memcmp(json_string_value(t), type, type_len) == 0
                && json_is_object(payload);
+
+    if (envelope && type_size > 0) {
+        n = json_string_length(t);
+        n = (n < type_size - 1) ? n : type_size - 1;
+
+        memcpy(type, json_string_value(t), n);
+        type[n] = '\0';
+    }
 
     json_decref(root);
 
-    return envelope;
+    if (!envelope) {
+        return 0;
+    }
+
+    path[0] = "payload";
+
+    return ngx_http_partoo_tryout_payload_find(text, len, path, 1, start,
+                                               stop);
 }
 
 

@@ -87,9 +87,14 @@ size_t ngx_http_partoo_tryout_payload_size(
 size_t ngx_http_partoo_tryout_payload_render(
     const ngx_http_partoo_tryout_payload_t *pl, int64_t org_id, char *out);
 
-/* 1 when the object is {"type": "<type>", "payload": {...}} and no more */
-int ngx_http_partoo_tryout_payload_is_envelope(const char *text, size_t len,
-    const char *type, size_t type_len);
+/*
+ * 1 when the object is a whole envelope, {"type": "...", "payload": {...}}
+ * and nothing more, as Partoo's pages show payloads: "type" is copied to
+ * "type" (cut at "type_size" - 1 bytes, NUL-terminated), the span of the
+ * "payload" object to [*start, *stop).
+ */
+int ngx_http_partoo_tryout_payload_envelope(const char *text, size_t len,
+    char *type, size_t type_size, size_t *start, size_t *stop);
 
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_H_INCLUDED_ */

@@ -35,6 +35,8 @@ static void ngx_http_partoo_tryout_payload_test_render(int event,
     const char *text, int64_t org_id, const char *expect);
 static void ngx_http_partoo_tryout_payload_test_check(const char *text,
     size_t len, int expect, const char *err_part);
+static void ngx_http_partoo_tryout_payload_test_envelope(const char *text,
+    const char *type, const char *payload);
 static void ngx_http_partoo_tryout_payload_test_bench(void);
 static double ngx_http_partoo_tryout_payload_test_now(void);
 
@@ -163,20 +165,22 @@ main(void)
 
     /* an override file that holds the whole envelope, not the payload */
 
-    OK(ngx_http_partoo_tryout_payload_is_envelope(
-           "{\"type\":\"lead_received\",\"payload\":{\"id\":1}}", 43,
-           "lead_received", 13),
-       "a whole envelope is recognised");
+    ngx_http_partoo_tryout_payload_test_envelope(
+        "{\"type\":\"lead_received\",\"payload\": {\"id\":1} }",
+        "lead_received", "{\"id\":1}");
 
-    OK(!ngx_http_partoo_tryout_payload_is_envelope(
-           "{\"type\":\"TEXT\",\"payload\":{\"id\":1}}", 34,
-           "lead_received", 13),
-       "another type is a payload object");
+    ngx_http_partoo_tryout_payload_test_envelope(
+        " { \"payload\" : {\"a\":[{}]},\n\"type\":\"x\"}",
+        "x", "{\"a\":[{}]}");
 
-    OK(!ngx_http_partoo_tryout_payload_is_envelope(
-           "{\"type\":\"lead_received\",\"payload\":{},\"id\":1}", 44,
-           "lead_received", 13),
-       "a third member makes it a payload object");
+    ngx_http_partoo_tryout_payload_test_envelope(
+        "{\"type\":\"TEXT\",\"payload\":[1]}", NULL, NULL);
+
+    ngx_http_partoo_tryout_payload_test_envelope(
+        "{\"type\":\"lead_received\",\"payload\":{},\"id\":1}", NULL, NULL);
+
+    ngx_http_partoo_tryout_payload_test_envelope(
+        "{\"type\":1,\"payload\":{}}", NULL, NULL);
 
     ngx_http_partoo_tryout_payload_test_bench();
 
@@ -435,6 +439,30 @@ ngx_http_partoo_tryout_payload_test_check(const char *text, size_t len,
 
     OK(rc == expect && strstr(err, err_part) != NULL,
        "check %.20s...: verdict %d, \"%s\"", text, rc, err);
+}
+
+
+static void
+ngx_http_partoo_tryout_payload_test_envelope(const char *text,
+    const char *type, const char *payload)
+{
+    int     rc;
+    char    t[32];
+    size_t  start, stop;
+
+    rc = ngx_http_partoo_tryout_payload_envelope(text, strlen(text), t,
+                                                 sizeof(t), &start, &stop);
+
+    if (type == NULL) {
+        OK(rc == 0, "not an envelope: %s", text);
+        return;
+    }
+
+    OK(rc == 1 && strcmp(t, type) == 0
+       && stop - start == strlen(payload)
+       && memcmp(text + start, payload, stop - start) == 0,
+       "envelope of %s: payload %.*s", type, (int) (stop - start),
+       text + start);
 }
 
 
