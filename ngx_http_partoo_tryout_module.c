@@ -11,6 +11,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_validate.h"
 
 
@@ -77,7 +78,7 @@ static ngx_str_t  ngx_http_partoo_tryout_err_no_delivery =
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
 
     { ngx_string("partoo_tryout"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
       ngx_http_partoo_tryout,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -556,6 +557,9 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
 
+    char                                *rv;
+    ngx_str_t                           *value;
+    ngx_uint_t                           i;
     ngx_http_core_loc_conf_t            *clcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
@@ -564,6 +568,25 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ptlcf->enable = 1;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "samples=", 8) == 0) {
+            rv = ngx_http_partoo_tryout_samples_bind(cf, &value[i]);
+            if (rv != NGX_CONF_OK) {
+                return rv;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"partoo_tryout\"",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
 
     ptmcf = ngx_http_conf_get_module_main_conf(cf,
                                                ngx_http_partoo_tryout_module);
