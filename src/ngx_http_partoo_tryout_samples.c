@@ -125,7 +125,7 @@ typedef struct {
 static ngx_int_t ngx_http_partoo_tryout_samples_api_handler(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
-    ngx_http_partoo_tryout_samples_ctx_t *ctx);
+    ngx_http_partoo_tryout_samples_ctx_t *ctx, ngx_str_t *err);
 static ngx_int_t ngx_http_partoo_tryout_samples_org_id(ngx_str_t *value,
     int64_t *org_id);
 static void ngx_http_partoo_tryout_samples_put_handler(ngx_http_request_t *r);
@@ -318,6 +318,7 @@ static ngx_int_t
 ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                                   rc;
+    ngx_str_t                                   err;
     ngx_table_elt_t                            *allow;
     ngx_http_partoo_tryout_samples_ctx_t       *ctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
@@ -341,9 +342,15 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_partoo_tryout_samples_query(r, ctx);
+    rc = ngx_http_partoo_tryout_samples_query(r, ctx, &err);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_partoo_tryout_samples_reject(r, NGX_HTTP_BAD_REQUEST,
+                                                     &err);
+    }
+
     if (rc != NGX_OK) {
-        return rc;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -390,12 +397,13 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
 
 /*
  * org_id and event_type, both reported at once as the tryout reports the
- * fields of an item: {"errors":{"query":{"org_id":..,"event_type":..}}}
+ * fields of an item: NGX_DECLINED with "err" set to the 400 body
+ * {"errors":{"query":{"org_id":..,"event_type":..}}}.
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
-    ngx_http_partoo_tryout_samples_ctx_t *ctx)
+    ngx_http_partoo_tryout_samples_ctx_t *ctx, ngx_str_t *err)
 {
     int         event;
     u_char     *p, *dst, *src;
@@ -423,7 +431,7 @@ ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
         if (ngx_strlchr(value.data, value.data + value.len, '%') != NULL) {
             dst = ngx_pnalloc(r->pool, value.len);
             if (dst == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return NGX_ERROR;
             }
 
             src = value.data;
@@ -450,10 +458,10 @@ ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
-    value.data = p;
+    err->data = p;
 
     p = ngx_cpymem(p, "{\"errors\":{\"query\":{",
                    sizeof("{\"errors\":{\"query\":{") - 1);
@@ -469,10 +477,9 @@ ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
 
     p = ngx_cpymem(p, "}}}", 3);
 
-    value.len = p - value.data;
+    err->len = p - err->data;
 
-    return ngx_http_partoo_tryout_samples_reject(r, NGX_HTTP_BAD_REQUEST,
-                                                 &value);
+    return NGX_DECLINED;
 }
 
 
