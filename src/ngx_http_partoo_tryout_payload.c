@@ -12,8 +12,13 @@
 #include "ngx_http_partoo_tryout_payload.h"
 
 
+/*
+ * Integers as reals: the text is only checked, never re-serialized, so an
+ * integer beyond int64 is as good as any other number.
+ */
 #define NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_FLAGS                                  \
-    (JSON_REJECT_DUPLICATES|JSON_DECODE_ANY|JSON_ALLOW_NUL)
+    (JSON_REJECT_DUPLICATES|JSON_DECODE_ANY|JSON_ALLOW_NUL                    \
+     |JSON_DECODE_INT_AS_REAL)
 
 #define NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_HEAD   "{\"type\":\""
 #define NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_MID    "\",\"payload\":"

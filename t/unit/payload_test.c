@@ -143,6 +143,9 @@ main(void)
         NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_INVALID, "at line 2, column 5");
     ngx_http_partoo_tryout_payload_test_check("{\"a\":\"\\u0000\"}", 14,
         NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_OK, "");
+    ngx_http_partoo_tryout_payload_test_check(
+        "{\"big\":12345678901234567890123,\"r\":-0.0e-7}", 43,
+        NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_OK, "");
     ngx_http_partoo_tryout_payload_test_check("{\"a\":1}\0", 8,
         NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_INVALID, "invalid JSON");
 
