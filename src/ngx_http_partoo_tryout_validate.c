@@ -275,7 +275,12 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
     root = json_loadb(body, len, NGX_HTTP_PARTOO_TRYOUT_JSON_FLAGS, &err);
 
     if (root == NULL) {
-        if (json_error_code(&err) == json_error_out_of_memory) {
+
+        /* jansson gives up without a message only when memory runs out */
+
+        if (err.text[0] == '\0'
+            || json_error_code(&err) == json_error_out_of_memory)
+        {
             return NGX_HTTP_PARTOO_TRYOUT_ERROR;
         }
 
