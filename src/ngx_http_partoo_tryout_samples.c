@@ -1768,7 +1768,7 @@ ngx_http_partoo_tryout_samples_bind(ngx_conf_t *cf, ngx_str_t *param)
     pslcf = ngx_http_conf_get_module_loc_conf(cf,
                                          ngx_http_partoo_tryout_samples_module);
 
-    if (param->len <= sizeof("samples=") - 1
+    if (param->len < sizeof("samples=") - 1
         || ngx_strncmp(param->data, "samples=", sizeof("samples=") - 1) != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
