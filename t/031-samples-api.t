@@ -502,3 +502,31 @@ a client request body is buffered to a temporary file
 [201, 200, 204]
 --- response_body eval
 ['', '{"a":1}', '']
+
+
+
+=== TEST 31: allow/deny guard the API: a denied client gets nginx's 403
+--- config
+    location = /samples {
+        partoo_tryout_samples_api samples;
+        allow 10.0.0.1;
+        deny all;
+    }
+--- request eval
+::sample_put(1, 'lead_received', '{"a":1}')
+--- error_code: 403
+--- error_log
+access forbidden by rule
+
+
+
+=== TEST 32: an allowed client reaches it
+--- config
+    location = /samples {
+        partoo_tryout_samples_api samples;
+        allow 127.0.0.1;
+        deny all;
+    }
+--- request eval
+::sample_put(1, 'lead_received', '{"a":1}')
+--- error_code: 201
