@@ -1217,6 +1217,7 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
     int64_t org_id, ngx_uint_t event, ngx_http_partoo_tryout_document_t *doc)
 {
     u_char                                      *p;
+    int64_t                                      key;
     ngx_int_t                                    rc;
     const char                                  *type;
     ngx_http_partoo_tryout_payload_t            *pl;
@@ -1266,9 +1267,9 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
     type = ngx_http_partoo_tryout_event_name(event);
 
     /* a default document depends on the org only where it carries one */
-    sig = ngx_http_partoo_tryout_samples_cached(r, pslcf,
-                                                pl->has_org ? org_id : -1,
-                                                event);
+    key = (pl->has_org && org_id > 0) ? org_id : -1;
+
+    sig = ngx_http_partoo_tryout_samples_cached(r, pslcf, key, event);
 
     if (sig && sig->org_id != 0) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -1286,7 +1287,7 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
     }
 
     if (sig) {
-        sig->org_id = pl->has_org ? org_id : -1;
+        sig->org_id = key;
         sig->event = event;
         ngx_memcpy(sig->signature, doc->signature.data,
                    NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN);
