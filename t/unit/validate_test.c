@@ -334,6 +334,15 @@ static const ngx_http_partoo_tryout_test_case_t
     { "port 443", "{'items':[{'url':'https://host:443/x',"
       "'event_type':'lead_received'}]}",
       NULL, "https://host:443/x", NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED, 0 },
+    { "empty port, as libcurl reads it", "{'items':[{'url':'https://a:',"
+      "'event_type':'lead_received'}]}",
+      NULL, "https://a:", NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED, 0 },
+    { "empty user info", "{'items':[{'url':'HTTPS://@[::1]',"
+      "'event_type':'lead_received'}]}",
+      NULL, "HTTPS://@[::1]", NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED, 0 },
+    { "braces in the path, as libcurl sends them",
+      "{'items':[{'url':'https://a.b/web{x}|^','event_type':'lead_received'}]}",
+      NULL, "https://a.b/web{x}|^", NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED, 0 },
     { "port 99999", "{'items':[{'url':'https://host:99999',"
       "'event_type':'lead_received'}]}",
       NGX_HTTP_PARTOO_TRYOUT_T_FIELDS("'url':'must be a valid url'"),
