@@ -15,19 +15,19 @@
 
 
 /* the leading base64 characters of a key's signature of a fixed text */
-#define NGX_HTTP_PARTOO_TRYOUT_SAMPLES_KEY_ID   16
+#define NGX_HTTP_PARTOO_TRYOUT_KEY_ID         16
 
 /* signatures of default documents kept per worker and location */
-#define NGX_HTTP_PARTOO_TRYOUT_SAMPLES_CACHE    1024
+#define NGX_HTTP_PARTOO_TRYOUT_SAMPLES_CACHE  1024
 
 
 typedef struct {
-    ngx_rbtree_t                             rbtree;
-    ngx_rbtree_node_t                        sentinel;
-    ngx_queue_t                              queue;      /* most recent first */
-    size_t                                   max_size;
-    ngx_uint_t                               generation;
-    ngx_uint_t                               count;
+    ngx_rbtree_t                   rbtree;
+    ngx_rbtree_node_t              sentinel;
+    ngx_queue_t                    queue;          /* most recent first */
+    size_t                         max_size;
+    ngx_uint_t                     generation;
+    ngx_uint_t                     count;
 } ngx_http_partoo_tryout_samples_shctx_t;
 
 
@@ -40,62 +40,57 @@ typedef struct {
 /* one sample; node.key hashes (org_id, event) */
 
 typedef struct {
-    ngx_rbtree_node_t                        node;
-    ngx_queue_t                              queue;
-    int64_t                                  org_id;
-    ngx_uint_t                               event;
-    ngx_uint_t                               generation;
-    size_t                                   len;
+    ngx_rbtree_node_t              node;
+    ngx_queue_t                    queue;
+    int64_t                        org_id;
+    ngx_uint_t                     event;
+    ngx_uint_t                     generation;
+    size_t                         len;
 
     /* the document's signature, kept by the first tryout that signs it */
-    u_char                                   key_id[
-                                       NGX_HTTP_PARTOO_TRYOUT_SAMPLES_KEY_ID];
-    u_char                                   signature[
-                                           NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN];
-    unsigned                                 signed_:1;
+    u_char                         key_id[NGX_HTTP_PARTOO_TRYOUT_KEY_ID];
+    u_char                         signature[NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN];
+    unsigned                       signed_:1;
 
-    u_char                                   data[1];
+    u_char                         data[1];
 } ngx_http_partoo_tryout_sample_t;
 
 
 typedef struct {
-    ngx_http_partoo_tryout_sign_key_t       *key;
-    u_char                                   id[
-                                       NGX_HTTP_PARTOO_TRYOUT_SAMPLES_KEY_ID];
+    ngx_http_partoo_tryout_sign_key_t  *key;
+    u_char                              id[NGX_HTTP_PARTOO_TRYOUT_KEY_ID];
 } ngx_http_partoo_tryout_samples_key_t;
 
 
 /* org_id 0: a free slot; -1: a document without org_id */
 
 typedef struct {
-    int64_t                                  org_id;
-    ngx_uint_t                               event;
-    u_char                                   signature[
-                                           NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN];
+    int64_t                        org_id;
+    ngx_uint_t                     event;
+    u_char                         signature[NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN];
 } ngx_http_partoo_tryout_samples_sig_t;
 
 
 typedef struct {
-    ngx_uint_t                               hits;
-    ngx_uint_t                               misses;
-    ngx_http_partoo_tryout_samples_sig_t     sigs[
+    ngx_uint_t                             hits;
+    ngx_uint_t                             misses;
+    ngx_http_partoo_tryout_samples_sig_t   sigs[
                                           NGX_HTTP_PARTOO_TRYOUT_SAMPLES_CACHE];
 } ngx_http_partoo_tryout_samples_cache_t;
 
 
 typedef struct {
-    ngx_shm_zone_t                          *zone;
-    ngx_str_t                                directive;
-    ngx_str_t                                file;
-    ngx_uint_t                               line;
+    ngx_shm_zone_t                *zone;
+    ngx_str_t                      directive;
+    ngx_str_t                      file;
+    ngx_uint_t                     line;
 } ngx_http_partoo_tryout_samples_ref_t;
 
 
 typedef struct {
-    ngx_http_partoo_tryout_payload_t         defaults[
-                                            NGX_HTTP_PARTOO_TRYOUT_NEVENTS];
-    ngx_array_t                              refs;
-    ngx_uint_t                               api;      /* any samples_api */
+    ngx_http_partoo_tryout_payload_t   defaults[NGX_HTTP_PARTOO_TRYOUT_NEVENTS];
+    ngx_array_t                        refs;
+    ngx_uint_t                         api;          /* any samples_api */
 } ngx_http_partoo_tryout_samples_main_conf_t;
 
 
@@ -103,8 +98,10 @@ typedef struct {
     ngx_shm_zone_t                          *zone;     /* partoo_tryout */
     ngx_shm_zone_t                          *api_zone;
     size_t                                   api_max_size;
-    ngx_http_partoo_tryout_payload_t        *payloads[
-                                            NGX_HTTP_PARTOO_TRYOUT_NEVENTS];
+
+    /* NGX_HTTP_PARTOO_TRYOUT_NEVENTS overrides, NULL for the built-in */
+    ngx_http_partoo_tryout_payload_t       **payloads;
+
     ngx_http_partoo_tryout_samples_key_t    *key;
 
     /* a worker's own: written at its first signature */
@@ -113,12 +110,12 @@ typedef struct {
 
 
 typedef struct {
-    off_t                                    received;
-    int64_t                                  org_id;
-    ngx_uint_t                               event;
+    off_t                          received;
+    int64_t                        org_id;
+    ngx_uint_t                     event;
 
-    unsigned                                 reading:1;
-    unsigned                                 too_large:1;
+    unsigned                       reading:1;
+    unsigned                       too_large:1;
 } ngx_http_partoo_tryout_samples_ctx_t;
 
 
@@ -1351,7 +1348,7 @@ ngx_http_partoo_tryout_samples_document_sample(ngx_http_request_t *r,
             if (pslcf->key) {
                 if (s->signed_
                     && ngx_memcmp(s->key_id, pslcf->key->id,
-                                  NGX_HTTP_PARTOO_TRYOUT_SAMPLES_KEY_ID)
+                                  NGX_HTTP_PARTOO_TRYOUT_KEY_ID)
                        == 0)
                 {
                     doc->signature.data = p + doc->body.len;
@@ -1397,7 +1394,7 @@ ngx_http_partoo_tryout_samples_document_sample(ngx_http_request_t *r,
 
     if (s && s->generation == generation) {
         ngx_memcpy(s->key_id, pslcf->key->id,
-                   NGX_HTTP_PARTOO_TRYOUT_SAMPLES_KEY_ID);
+                   NGX_HTTP_PARTOO_TRYOUT_KEY_ID);
         ngx_memcpy(s->signature, doc->signature.data,
                    NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN);
         s->signed_ = 1;
@@ -1559,9 +1556,14 @@ ngx_http_partoo_tryout_samples_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->zone = NULL;
      *     conf->api_zone = NULL;
-     *     conf->payloads[] = NULL;
      *     conf->cache = NULL;
      */
+
+    conf->payloads = ngx_pcalloc(cf->pool, NGX_HTTP_PARTOO_TRYOUT_NEVENTS
+                                 * sizeof(ngx_http_partoo_tryout_payload_t *));
+    if (conf->payloads == NULL) {
+        return NULL;
+    }
 
     conf->api_max_size = NGX_CONF_UNSET_SIZE;
     conf->key = NGX_CONF_UNSET_PTR;
@@ -1950,7 +1952,7 @@ ngx_http_partoo_tryout_samples_signing_key(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    ngx_memcpy(key->id, id, NGX_HTTP_PARTOO_TRYOUT_SAMPLES_KEY_ID);
+    ngx_memcpy(key->id, id, NGX_HTTP_PARTOO_TRYOUT_KEY_ID);
 
     pslcf->key = key;
 
