@@ -1216,7 +1216,6 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
     u_char                                      *p;
     int64_t                                      key;
     ngx_int_t                                    rc;
-    const char                                  *type;
     ngx_http_partoo_tryout_payload_t            *pl;
     ngx_http_partoo_tryout_samples_sig_t        *sig;
     ngx_http_partoo_tryout_samples_loc_conf_t   *pslcf;
@@ -1261,8 +1260,6 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    type = ngx_http_partoo_tryout_event_name(event);
-
     /* a default document depends on the org only where it carries one */
     key = (pl->has_org && org_id > 0) ? org_id : -1;
 
@@ -1271,7 +1268,8 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
     if (sig && sig->org_id != 0) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "partoo tryout: cached signature of the default %s "
-                       "document for org %L", type, org_id);
+                       "document for org %L",
+                       ngx_http_partoo_tryout_event_name(event), org_id);
 
         doc->signature.data = sig->signature;
         doc->signature.len = NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN;
