@@ -96,6 +96,8 @@ fuzz: deps t/fuzz/validate_fuzz
 	./t/fuzz/validate_fuzz -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	    -dict=t/fuzz/validate.dict $(BUILD)/fuzz-corpus
 
+# wrk, and the echo module for a receiver that answers after 1 s
+bench: DEB_PACKAGES += wrk libnginx-mod-http-echo
 bench: deps build
 	bash bench/run
 

@@ -11,8 +11,16 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_validate.h"
+#include "ngx_http_partoo_tryout_deliver.h"
+#include "ngx_http_partoo_tryout_keys.h"
+#include "ngx_http_partoo_tryout_samples.h"
+
+
+/* Debian's bundle, as libcurl's own default there */
+#ifndef NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE
+#define NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE  "/etc/ssl/certs/ca-certificates.crt"
+#endif
 
 
 typedef struct {
@@ -22,22 +30,45 @@ typedef struct {
 
 
 typedef struct {
-    ngx_flag_t                           enable;
-    size_t                               max_body_size;
+    ngx_flag_t                             enable;
+    size_t                                 max_body_size;
+    ngx_shm_zone_t                        *keys;     /* keys=NAME */
+    ngx_uint_t                             roles;    /* ROLE_* mask */
+
+    ngx_http_partoo_tryout_deliver_conf_t  deliver;
 } ngx_http_partoo_tryout_loc_conf_t;
 
 
 typedef struct {
-    u_char                              *body;
-    size_t                               body_len;
-    size_t                               body_size;
+    ngx_http_request_t                    *request;
+    ngx_http_partoo_tryout_auth_t          auth;     /* from x-APIKey */
 
-    unsigned                             reading:1;
-    unsigned                             too_large:1;
+    u_char                                *body;
+    size_t                                 body_len;
+    size_t                                 body_size;
+
+    ngx_http_partoo_tryout_event_e         event;
+    ngx_http_partoo_tryout_delivery_t      delivery;
+
+    unsigned                               reading:1;
+    unsigned                               too_large:1;
 } ngx_http_partoo_tryout_ctx_t;
 
 
 static ngx_int_t ngx_http_partoo_tryout_handler(ngx_http_request_t *r);
+static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_find_ctx(
+    ngx_http_request_t *r);
+static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_get_ctx(
+    ngx_http_request_t *r);
+static void ngx_http_partoo_tryout_ctx_cleanup(void *data);
+static ngx_int_t ngx_http_partoo_tryout_access(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_str_t **body);
+static ngx_int_t ngx_http_partoo_tryout_auth_variable(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_auth_t **auth);
+static ngx_int_t ngx_http_partoo_tryout_org_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_partoo_tryout_user_id_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_collect_body(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx);
@@ -46,20 +77,55 @@ static ngx_int_t ngx_http_partoo_tryout_append(ngx_http_request_t *r,
 static ngx_int_t ngx_http_partoo_tryout_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item);
+static ngx_int_t ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item);
+static void ngx_http_partoo_tryout_delivered(ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx);
+static ngx_int_t ngx_http_partoo_tryout_busy(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_reject(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *body);
 static ngx_int_t ngx_http_partoo_tryout_send(ngx_http_request_t *r,
     ngx_uint_t status, u_char *body, size_t len);
 
+static ngx_int_t ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_int_t ngx_http_partoo_tryout_add_variables(ngx_conf_t *cf);
 static void *ngx_http_partoo_tryout_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_partoo_tryout_positive(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_partoo_tryout_allow_address(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_partoo_tryout_thread_pool(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_partoo_tryout_merge_deliver(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_deliver_conf_t *prev);
 static ngx_int_t ngx_http_partoo_tryout_init(ngx_conf_t *cf);
 static void ngx_http_partoo_tryout_cleanup_validator(void *data);
+static ngx_int_t ngx_http_partoo_tryout_init_process(ngx_cycle_t *cycle);
+static void ngx_http_partoo_tryout_exit_process(ngx_cycle_t *cycle);
 
+
+static ngx_str_t  ngx_http_partoo_tryout_err_unauthenticated =
+    ngx_string("{\"errors\":{\"authentication\":\"User not authenticated\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_forbidden =
+    ngx_string("{\"errors\":{\"authorization\":\"Operation not allowed\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_org_id =
+    ngx_string("{\"errors\":{\"query\":{\"org_id\":\"must be an integer\"}}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_org_id_required =
+    ngx_string("{\"errors\":{\"query\":{\"org_id\":\"is required\"}}}");
 
 static ngx_str_t  ngx_http_partoo_tryout_err_method =
     ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
@@ -71,8 +137,12 @@ static ngx_str_t  ngx_http_partoo_tryout_err_media_type =
 static ngx_str_t  ngx_http_partoo_tryout_err_too_large =
     ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
 
-static ngx_str_t  ngx_http_partoo_tryout_err_no_delivery =
-    ngx_string("{\"errors\":{\"json\":\"delivery not configured\"}}");
+static ngx_str_t  ngx_http_partoo_tryout_err_busy =
+    ngx_string("{\"errors\":{\"json\":\"too many deliveries in progress\"}}");
+
+
+static ngx_conf_post_handler_pt  ngx_http_partoo_tryout_max_in_flight_post =
+    ngx_http_partoo_tryout_positive;
 
 
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
@@ -84,6 +154,20 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       0,
       NULL },
 
+    { ngx_string("partoo_tryout_keys_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_partoo_tryout_keys_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("partoo_tryout_roles"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_partoo_tryout_keys_roles_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, roles),
+      NULL },
+
     { ngx_string("partoo_tryout_max_body_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
@@ -91,12 +175,69 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       offsetof(ngx_http_partoo_tryout_loc_conf_t, max_body_size),
       NULL },
 
+    { ngx_string("partoo_tryout_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.connect_timeout),
+      NULL },
+
+    { ngx_string("partoo_tryout_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.timeout),
+      NULL },
+
+    { ngx_string("partoo_tryout_max_response_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.max_response_size),
+      NULL },
+
+    { ngx_string("partoo_tryout_max_in_flight"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.max_in_flight),
+      &ngx_http_partoo_tryout_max_in_flight_post },
+
+    { ngx_string("partoo_tryout_user_agent"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.user_agent),
+      NULL },
+
+    { ngx_string("partoo_tryout_ssl_trusted_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t,
+               deliver.trusted_certificate),
+      NULL },
+
+    { ngx_string("partoo_tryout_allow_address"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_partoo_tryout_allow_address,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("partoo_tryout_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_partoo_tryout_thread_pool,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_partoo_tryout_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_partoo_tryout_add_variables,  /* preconfiguration */
     ngx_http_partoo_tryout_init,           /* postconfiguration */
 
     ngx_http_partoo_tryout_create_main_conf, /* create main configuration */
@@ -116,13 +257,37 @@ ngx_module_t  ngx_http_partoo_tryout_module = {
     ngx_http_partoo_tryout_commands,       /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_partoo_tryout_keys_publish,   /* init module */
+    ngx_http_partoo_tryout_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_partoo_tryout_exit_process,   /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
+
+    { ngx_string("partoo_tryout_org_id"), NULL,
+      ngx_http_partoo_tryout_org_id_variable, 0, 0, 0 },
+
+    { ngx_string("partoo_tryout_user_id"), NULL,
+      ngx_http_partoo_tryout_user_id_variable, 0, 0, 0 },
+
+    { ngx_string("partoo_tryout_status"), NULL,
+      ngx_http_partoo_tryout_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("partoo_tryout_error"), NULL,
+      ngx_http_partoo_tryout_variable, 1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("partoo_tryout_response_status"), NULL,
+      ngx_http_partoo_tryout_variable, 2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("partoo_tryout_duration"), NULL,
+      ngx_http_partoo_tryout_variable, 3, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
 };
 
 
@@ -133,6 +298,7 @@ static ngx_int_t
 ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
+    ngx_str_t                          *body;
     ngx_table_elt_t                    *allow;
     ngx_http_partoo_tryout_ctx_t       *ctx;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
@@ -151,6 +317,23 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
                                              &ngx_http_partoo_tryout_err_method);
     }
 
+    /* created before the body is read: it carries the effective org_id */
+
+    ctx = ngx_http_partoo_tryout_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_partoo_tryout_access(r, ctx, &body);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_partoo_tryout_reject(r, rc, body);
+    }
+
     if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
         return ngx_http_partoo_tryout_reject(r,
                                          NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -165,13 +348,6 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
                                          &ngx_http_partoo_tryout_err_too_large);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_module);
-
     /* our body filter takes the bytes as they arrive: see below */
     ctx->reading = 1;
 
@@ -182,6 +358,130 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * The request's context, created by whichever comes first: the handler,
+ * or a variable evaluated in an earlier phase (limit_req_zone).  It is
+ * also kept by a pool cleanup, as realip keeps its own, because internal
+ * redirects (error_page 429 = @named) clear module contexts and the log
+ * phase still wants $partoo_tryout_org_id.
+ */
+
+static ngx_http_partoo_tryout_ctx_t *
+ngx_http_partoo_tryout_find_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_partoo_tryout_ctx_cleanup) {
+            ctx = cln->data;
+
+            /* subrequests share the pool: only this request's own */
+            if (ctx->request == r) {
+                ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_module);
+                return ctx;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_partoo_tryout_ctx_t *
+ngx_http_partoo_tryout_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_partoo_tryout_find_ctx(r);
+    if (ctx) {
+        return ctx;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_partoo_tryout_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_partoo_tryout_ctx_t));
+
+    ctx->request = r;
+
+    cln->handler = ngx_http_partoo_tryout_ctx_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_partoo_tryout_ctx_cleanup(void *data)
+{
+    /* nothing to release: this cleanup only marks the context */
+}
+
+
+/*
+ * The authenticate, role, org_id and org scope steps, in this order.
+ * NGX_OK lets the request on; else the status of the answer, with "body".
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_access(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_str_t **body)
+{
+    ngx_http_partoo_tryout_auth_t      *auth;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    auth = &ctx->auth;
+
+    if (!auth->resolved
+        && ngx_http_partoo_tryout_keys_authenticate(r, ptlcf->keys, auth)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (auth->verdict == NGX_HTTP_PARTOO_TRYOUT_AUTH_UNAUTHENTICATED) {
+        *body = &ngx_http_partoo_tryout_err_unauthenticated;
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    if (!(auth->role & ptlcf->roles)) {
+        *body = &ngx_http_partoo_tryout_err_forbidden;
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    switch (auth->verdict) {
+
+    case NGX_HTTP_PARTOO_TRYOUT_AUTH_BAD_ORG_ID:
+        *body = &ngx_http_partoo_tryout_err_org_id;
+        return NGX_HTTP_BAD_REQUEST;
+
+    case NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_REQUIRED:
+        *body = &ngx_http_partoo_tryout_err_org_id_required;
+        return NGX_HTTP_BAD_REQUEST;
+
+    case NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN:
+        *body = &ngx_http_partoo_tryout_err_forbidden;
+        return NGX_HTTP_FORBIDDEN;
+
+    default: /* NGX_HTTP_PARTOO_TRYOUT_AUTH_OK */
+        return NGX_OK;
+    }
 }
 
 
@@ -235,14 +535,197 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else {
-        rc = ngx_http_partoo_tryout_send(r, NGX_HTTP_NOT_IMPLEMENTED,
-                                       ngx_http_partoo_tryout_err_no_delivery.data,
-                                       ngx_http_partoo_tryout_err_no_delivery.len);
+        rc = ngx_http_partoo_tryout_deliver_item(r, ctx, &item);
     }
 
     ngx_http_partoo_tryout_item_free(&item);
 
+    if (rc == NGX_DONE) {
+        /* ngx_http_partoo_tryout_delivered() finalizes */
+        return;
+    }
+
     ngx_http_finalize_request(r, rc);
+}
+
+
+/* NGX_DONE while the delivery runs, else the status to finalize with */
+
+static ngx_int_t
+ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
+{
+    ngx_int_t                           rc;
+    ngx_http_partoo_tryout_delivery_t  *d;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    d = &ctx->delivery;
+    ctx->event = item->event;
+
+    /* the item is freed before the answer is written */
+
+    d->url.len = item->url_len;
+    d->url.data = ngx_pnalloc(r->pool, item->url_len + 1);
+    if (d->url.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(d->url.data, item->url, item->url_len);
+    d->url.data[d->url.len] = '\0';
+
+    if (ngx_http_partoo_tryout_payload(r, ctx, item) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    d->handler = ngx_http_partoo_tryout_delivered;
+
+    rc = ngx_http_partoo_tryout_deliver(r, &ptlcf->deliver, d, item->headers,
+                                        item->nheaders);
+
+    switch (rc) {
+
+    case NGX_AGAIN:
+        /* a client that goes away finalizes r with 499 */
+        r->read_event_handler = ngx_http_test_reading;
+        return NGX_DONE;
+
+    case NGX_OK:
+        return ngx_http_partoo_tryout_send_result(r, ctx);
+
+    case NGX_BUSY:
+        return ngx_http_partoo_tryout_busy(r);
+
+    default:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+
+/*
+ * The payload document sent as the body, and its signature.  Until the
+ * samples and default payloads exist it is Partoo's envelope with an empty
+ * payload; X-Partoo-Signature-v1 goes out when d->signature is set.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
+{
+    u_char      *p;
+    size_t       len;
+    const char  *type;
+
+    type = ngx_http_partoo_tryout_event_name(item->event);
+
+    len = sizeof("{\"type\":\"\",\"payload\":{}}") - 1 + ngx_strlen(type);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->delivery.body.data = p;
+    ctx->delivery.body.len = ngx_sprintf(p, "{\"type\":\"%s\",\"payload\":{}}",
+                                         type)
+                             - p;
+
+    ngx_str_null(&ctx->delivery.signature);
+
+    return NGX_OK;
+}
+
+
+/* the delivery's handler, run outside libcurl; the one finalization */
+
+static void
+ngx_http_partoo_tryout_delivered(ngx_http_request_t *r)
+{
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_http_finalize_request(r, ngx_http_partoo_tryout_send_result(r, ctx));
+}
+
+
+/* DESIGN.md "The 200 answer", byte for byte */
+
+static ngx_int_t
+ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx)
+{
+    u_char                             *p, *body;
+    size_t                              len, url_escape;
+    ngx_str_t                          *error;
+    const char                         *type;
+    ngx_http_partoo_tryout_delivery_t  *d;
+
+    d = &ctx->delivery;
+
+    type = ngx_http_partoo_tryout_event_name(ctx->event);
+    error = ngx_http_partoo_tryout_deliver_error_name(d->error);
+    url_escape = ngx_escape_json(NULL, d->url.data, d->url.len);
+
+    len = sizeof("{\"items\":[{\"payload\":,\"event_type\":\"\",\"url\":\"\","
+                 "\"status\":\"success\",\"response_status\":,"
+                 "\"error\":,\"duration_ms\":}]}") - 1
+          + d->body.len + ngx_strlen(type) + d->url.len + url_escape
+          + NGX_INT_T_LEN + (error ? error->len + 2 : sizeof("null") - 1)
+          + NGX_INT_T_LEN;
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(body, "{\"items\":[{\"payload\":%V,\"event_type\":\"%s\","
+                    "\"url\":\"", &d->body, type);
+    p = (u_char *) ngx_escape_json(p, d->url.data, d->url.len);
+
+    p = ngx_sprintf(p, "\",\"status\":\"%s\",\"response_status\":",
+                    error ? "error" : "success");
+
+    if (d->response_status) {
+        p = ngx_sprintf(p, "%ui", d->response_status);
+
+    } else {
+        p = ngx_cpymem(p, "null", sizeof("null") - 1);
+    }
+
+    if (error) {
+        p = ngx_sprintf(p, ",\"error\":\"%V\"", error);
+
+    } else {
+        p = ngx_cpymem(p, ",\"error\":null", sizeof(",\"error\":null") - 1);
+    }
+
+    p = ngx_sprintf(p, ",\"duration_ms\":%M}]}", d->duration);
+
+    return ngx_http_partoo_tryout_send(r, NGX_HTTP_OK, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_busy(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    ngx_str_set(&h->value, "1");
+
+    return ngx_http_partoo_tryout_send(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       ngx_http_partoo_tryout_err_busy.data,
+                                       ngx_http_partoo_tryout_err_busy.len);
 }
 
 
@@ -491,6 +974,201 @@ ngx_http_partoo_tryout_send(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* not found until a delivery is done, and for JSON's nulls */
+
+static ngx_int_t
+ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                             *p;
+    ngx_str_t                          *error;
+    ngx_http_partoo_tryout_ctx_t       *ctx;
+    ngx_http_partoo_tryout_delivery_t  *d;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+
+    if (ctx == NULL || !ctx->delivery.done) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    d = &ctx->delivery;
+    error = ngx_http_partoo_tryout_deliver_error_name(d->error);
+
+    switch (data) {
+
+    case 0:  /* status */
+        if (error) {
+            v->data = (u_char *) "error";
+            v->len = sizeof("error") - 1;
+
+        } else {
+            v->data = (u_char *) "success";
+            v->len = sizeof("success") - 1;
+        }
+
+        break;
+
+    case 1:  /* error */
+        if (error == NULL) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        v->data = error->data;
+        v->len = error->len;
+        break;
+
+    default: /* response_status, duration */
+        if (data == 2 && d->response_status == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->data = p;
+        v->len = (data == 2) ? ngx_sprintf(p, "%ui", d->response_status) - p
+                             : ngx_sprintf(p, "%M", d->duration) - p;
+        break;
+    }
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_partoo_tryout_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+/*
+ * The key's resolution, shared with the handler: NGX_DECLINED where no
+ * keys zone applies, as in a location without partoo_tryout.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_auth_variable(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_auth_t **auth)
+{
+    ngx_http_partoo_tryout_ctx_t       *ctx;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    ctx = ngx_http_partoo_tryout_find_ctx(r);
+
+    if (ctx == NULL || !ctx->auth.resolved) {
+
+        if (ptlcf->keys == NULL) {
+            return NGX_DECLINED;
+        }
+
+        ctx = ngx_http_partoo_tryout_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_partoo_tryout_keys_authenticate(r, ptlcf->keys,
+                                                     &ctx->auth)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ctx->auth.verdict == NGX_HTTP_PARTOO_TRYOUT_AUTH_UNAUTHENTICATED) {
+        return NGX_DECLINED;
+    }
+
+    *auth = &ctx->auth;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_org_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                         *p;
+    ngx_int_t                       rc;
+    ngx_http_partoo_tryout_auth_t  *auth;
+
+    rc = ngx_http_partoo_tryout_auth_variable(r, &auth);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED || auth->org_id == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%L", auth->org_id) - p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_user_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_int_t                       rc;
+    ngx_http_partoo_tryout_auth_t  *auth;
+
+    rc = ngx_http_partoo_tryout_auth_variable(r, &auth);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = auth->user_id.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = auth->user_id.data;
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_partoo_tryout_create_main_conf(ngx_conf_t *cf)
 {
@@ -508,8 +1186,29 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->deliver.user_agent = { 0, NULL };
+     *     conf->deliver.trusted_certificate = { 0, NULL };
+     *     conf->deliver.user_agent_header = NULL;
+     *     conf->deliver.cainfo = NULL;
+     *     conf->deliver.allow = { NULL, 0 };
+     */
+
     conf->enable = NGX_CONF_UNSET;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->keys = NGX_CONF_UNSET_PTR;
+    conf->roles = NGX_CONF_UNSET_UINT;
+
+    conf->deliver.connect_timeout = NGX_CONF_UNSET_MSEC;
+    conf->deliver.timeout = NGX_CONF_UNSET_MSEC;
+    conf->deliver.max_response_size = NGX_CONF_UNSET_SIZE;
+    conf->deliver.max_in_flight = NGX_CONF_UNSET_UINT;
+    conf->deliver.allow_address = NGX_CONF_UNSET_PTR;
+#if (NGX_THREADS)
+    conf->deliver.thread_pool = NGX_CONF_UNSET_PTR;
+#endif
 
     return conf;
 }
@@ -529,12 +1228,32 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
         conf->enable = 0;
     }
 
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        conf->keys = NULL;
+    }
+
+    if (conf->keys
+        && ngx_http_partoo_tryout_keys_zone_check(cf, conf->keys) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_uint_value(conf->roles, prev->roles,
+                              NGX_HTTP_PARTOO_TRYOUT_ROLES_DEFAULT);
+
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
 
     if (conf->max_body_size == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"partoo_tryout_max_body_size\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_partoo_tryout_merge_deliver(cf, &conf->deliver,
+                                             &prev->deliver)
+        != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -546,7 +1265,104 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
          */
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
         clcf->client_max_body_size = 0;
+
+        /* a missing bundle would fail every delivery: say it now */
+
+        if (access(conf->deliver.cainfo, R_OK) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "\"partoo_tryout_ssl_trusted_certificate\" "
+                               "\"%s\" cannot be read",
+                               conf->deliver.cainfo);
+            return NGX_CONF_ERROR;
+        }
     }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_partoo_tryout_merge_deliver(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_deliver_conf_t *prev)
+{
+    u_char     *p;
+    ngx_str_t   path;
+
+    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
+                              5000);
+    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 10000);
+    ngx_conf_merge_size_value(conf->max_response_size,
+                              prev->max_response_size, 64 * 1024);
+    ngx_conf_merge_uint_value(conf->max_in_flight, prev->max_in_flight, 1024);
+    ngx_conf_merge_str_value(conf->user_agent, prev->user_agent,
+                             "Partoo-Webhooks-Tryout/1.0");
+    ngx_conf_merge_str_value(conf->trusted_certificate,
+                             prev->trusted_certificate,
+                             NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE);
+    ngx_conf_merge_ptr_value(conf->allow_address, prev->allow_address, NULL);
+#if (NGX_THREADS)
+    ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
+#endif
+
+    if (conf->connect_timeout == 0 || conf->timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"partoo_tryout_connect_timeout\" and "
+                           "\"partoo_tryout_timeout\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->max_response_size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"partoo_tryout_max_response_size\" "
+                           "must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    /* a header line: no control characters, no line breaks */
+
+    for (p = conf->user_agent.data;
+         p < conf->user_agent.data + conf->user_agent.len;
+         p++)
+    {
+        if (*p < 0x20 || *p == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"partoo_tryout_user_agent\" "
+                               "value \"%V\"", &conf->user_agent);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->allow_address) {
+        conf->allow.elts = conf->allow_address->elts;
+        conf->allow.nelts = conf->allow_address->nelts;
+    }
+
+    /* what libcurl is given: NUL-terminated, built once */
+
+    conf->user_agent_header = ngx_pnalloc(cf->pool,
+                                          sizeof("User-Agent: ")
+                                          + conf->user_agent.len);
+    if (conf->user_agent_header == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_sprintf((u_char *) conf->user_agent_header, "User-Agent: %V",
+                    &conf->user_agent);
+    *p = '\0';
+
+    path = conf->trusted_certificate;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->cainfo = ngx_pnalloc(cf->pool, path.len + 1);
+    if (conf->cainfo == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn((u_char *) conf->cainfo, path.data, path.len + 1);
 
     return NGX_CONF_OK;
 }
@@ -558,7 +1374,7 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
 
     char                                *rv;
-    ngx_str_t                           *value;
+    ngx_str_t                           *value, name;
     ngx_uint_t                           i;
     ngx_http_core_loc_conf_t            *clcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
@@ -567,11 +1383,38 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
-    ptlcf->enable = 1;
-
     value = cf->args->elts;
 
+    /* name=value parameters; each new one is one more branch */
+
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "keys=", 5) == 0) {
+
+            if (ptlcf->keys != NGX_CONF_UNSET_PTR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate parameter \"%V\" in "
+                                   "\"partoo_tryout\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.data = value[i].data + 5;
+            name.len = value[i].len - 5;
+
+            if (name.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid keys zone name \"%V\"",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            ptlcf->keys = ngx_http_partoo_tryout_keys_zone_add(cf, &name);
+            if (ptlcf->keys == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "samples=", 8) == 0) {
             rv = ngx_http_partoo_tryout_samples_bind(cf, &value[i]);
@@ -587,6 +1430,16 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            &value[i]);
         return NGX_CONF_ERROR;
     }
+
+    if (ptlcf->keys == NGX_CONF_UNSET_PTR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"partoo_tryout\" must have \"keys=NAME\": an "
+                           "endpoint that sends requests to the URLs its "
+                           "callers choose must authenticate them");
+        return NGX_CONF_ERROR;
+    }
+
+    ptlcf->enable = 1;
 
     ptmcf = ngx_http_conf_get_module_main_conf(cf,
                                                ngx_http_partoo_tryout_module);
@@ -636,8 +1489,131 @@ ngx_http_partoo_tryout_init(ngx_conf_t *cf)
 }
 
 
+static char *
+ngx_http_partoo_tryout_positive(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *np = data;
+
+    ngx_str_t  *value;
+
+    if (*np == 0) {
+        value = cf->args->elts;
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be positive, not \"%V\"",
+                           &value[0], &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_partoo_tryout_allow_address(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
+
+    ngx_str_t                           *value;
+    const char                          *err;
+    ngx_http_partoo_tryout_addr_cidr_t  *cidr;
+
+    value = cf->args->elts;
+
+    if (ptlcf->deliver.allow_address == NGX_CONF_UNSET_PTR) {
+        ptlcf->deliver.allow_address =
+                   ngx_array_create(cf->pool, 4,
+                                    sizeof(ngx_http_partoo_tryout_addr_cidr_t));
+        if (ptlcf->deliver.allow_address == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    cidr = ngx_array_push(ptlcf->deliver.allow_address);
+    if (cidr == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    err = ngx_http_partoo_tryout_addr_cidr_parse((char *) value[1].data,
+                                                 value[1].len, cidr);
+    if (err) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid address \"%V\" in \"%V\": %s",
+                           &value[1], &cmd->name, err);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_partoo_tryout_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+#if (NGX_THREADS)
+
+    ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (ptlcf->deliver.thread_pool != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ptlcf->deliver.thread_pool = NULL;
+        return NGX_CONF_OK;
+    }
+
+    /* "thread_pool NAME" must exist: checked when the main block ends */
+
+    ptlcf->deliver.thread_pool = ngx_thread_pool_add(cf, &value[1]);
+    if (ptlcf->deliver.thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" needs nginx built --with-threads", &cmd->name);
+
+    return NGX_CONF_ERROR;
+
+#endif
+}
+
+
 static void
 ngx_http_partoo_tryout_cleanup_validator(void *data)
 {
     ngx_http_partoo_tryout_validator_destroy(data);
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_partoo_tryout_main_conf_t  *ptmcf;
+
+    ptmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                                ngx_http_partoo_tryout_module);
+
+    if (ptmcf == NULL || !ptmcf->enabled) {
+        return NGX_OK;
+    }
+
+    return ngx_http_partoo_tryout_deliver_init_process(cycle);
+}
+
+
+static void
+ngx_http_partoo_tryout_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_partoo_tryout_deliver_exit_process(cycle);
 }

@@ -20,11 +20,42 @@ stop() {
     fi
 }
 
+# a demo CA and the receiver's certificate for 127.0.0.1, made once
+pki() {
+    local dir=$run/pki
+
+    [ -f "$dir/receiver.crt" ] && return 0
+
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+            -nodes -keyout ca.key -out ca.crt -days 365 \
+            -subj "/CN=Partoo Tryout Demo CA" \
+            -addext basicConstraints=critical,CA:TRUE \
+            -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+            -nodes -keyout receiver.key -out receiver.csr \
+            -subj "/CN=127.0.0.1" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > receiver.ext
+        openssl x509 -req -in receiver.csr -CA ca.crt -CAkey ca.key \
+            -CAcreateserial -days 365 -extfile receiver.ext \
+            -out receiver.crt 2>/dev/null
+    )
+}
+
 start() {
     stop
     mkdir -p "$run"
+    pki
     sed -e "s|@MODULE@|$module|g" -e "s|@RUN@|$run|g" \
         "$top/conf-examples/demo.conf" > "$run/nginx.conf"
+
+    # a demo API key; the key file holds only its SHA-256
+    [ -s "$run/api-key" ] || openssl rand -hex 16 > "$run/api-key"
+    key=$(cat "$run/api-key")
+    printf '{"keys":[{"key_sha256":"%s","user_id":"demo","role":"ORG_ADMIN","org_id":42}]}\n' \
+        "$(printf %s "$key" | sha256sum | cut -d' ' -f1)" > "$run/keys.json"
 
     "$nginx" -p "$run" -c "$run/nginx.conf" -t -q
     "$nginx" -p "$run" -c "$run/nginx.conf"
@@ -34,20 +65,21 @@ start() {
         sleep 0.1
     done
 
-    body='{"items":[{"url":"https://example.com/webhook","event_type":"business_created"}]}'
+    body='{"items":[{"url":"https://127.0.0.1:8443/webhook","event_type":"business_created"}]}'
 
     echo "nginx is serving the tryout endpoint on $url"
     echo "(log: $run/error.log; stop it with: make demo-stop)"
     echo
     echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
-    echo "      -d '$body'"
-    curl -s -X POST "$url" -H 'Content-Type: application/json' -d "$body"
+    echo "      -H 'x-APIKey: $key' -d '$body'"
+    curl -s -X POST "$url" -H 'Content-Type: application/json' \
+        -H "x-APIKey: $key" -d "$body"
     echo
     echo
     echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
-    echo "      -d '{\"items\":[{\"url\":\"http://example.com\"}]}'"
+    echo "      -H 'x-APIKey: $key' -d '{\"items\":[{\"url\":\"http://example.com\"}]}'"
     curl -s -X POST "$url" -H 'Content-Type: application/json' \
-        -d '{"items":[{"url":"http://example.com"}]}'
+        -H "x-APIKey: $key" -d '{"items":[{"url":"http://example.com"}]}'
     echo
 }
 

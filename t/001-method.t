@@ -30,12 +30,12 @@ Content-Type: application/json
 === TEST 2: POST with a valid body passes the method step
 --- request eval
 "POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
---- error_code: 501
+--- error_code: 200
 --- response_headers
 !Allow
 Content-Type: application/json
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 

@@ -44,9 +44,9 @@ Content-Type: text/plain
 "POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
 --- more_headers
 Content-Type: application/json
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -55,9 +55,9 @@ Content-Type: application/json
 "POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
 --- more_headers
 Content-Type: application/json; charset=utf-8
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -66,9 +66,9 @@ Content-Type: application/json; charset=utf-8
 "POST /v2/webhooks/tryout\n$PartooTryout::VALID_BODY"
 --- more_headers
 Content-Type: Application/JSON;charset=UTF-8
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 

@@ -18,9 +18,9 @@ __DATA__
 === TEST 1: a body of exactly 64k (the default limit) is read
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(65536)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -65,18 +65,18 @@ a client request body is buffered to a temporary file
 === TEST 5: a small chunked body in many chunks is read whole
 --- raw_request eval
 PartooTryout::chunked_request($PartooTryout::VALID_BODY, 7)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
 === TEST 6: a chunked body of exactly the limit is read
 --- raw_request eval
 PartooTryout::chunked_request(PartooTryout::padded_body(65536), 1000)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -101,21 +101,21 @@ PartooTryout::chunked_request('{"items": [', 3)
 === TEST 9: partoo_tryout_max_body_size 1k accepts 1024 bytes
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_body_size 1k;
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(1024)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
 === TEST 10: partoo_tryout_max_body_size 1k refuses 1025 bytes
 --- config
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_body_size 1k;
     }
 --- request eval
@@ -130,7 +130,7 @@ PartooTryout::chunked_request('{"items": [', 3)
 --- config
     partoo_tryout_max_body_size 200;
     location = /v2/webhooks/tryout {
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(201)
@@ -144,13 +144,13 @@ PartooTryout::chunked_request('{"items": [', 3)
 --- config
     location = /v2/webhooks/tryout {
         client_max_body_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(8192)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -160,7 +160,7 @@ PartooTryout::chunked_request('{"items": [', 3)
         mirror /mirror;
         mirror_request_body on;
         client_body_buffer_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
     location = /mirror {
         internal;
@@ -168,9 +168,9 @@ PartooTryout::chunked_request('{"items": [', 3)
     }
 --- request eval
 "POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(20000)
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 --- error_log
 a client request body is buffered to a temporary file
 --- no_error_log
@@ -184,7 +184,7 @@ a client request body is buffered to a temporary file
         mirror /mirror;
         mirror_request_body on;
         client_body_buffer_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
         partoo_tryout_max_body_size 10k;
     }
     location = /mirror {
@@ -207,7 +207,7 @@ a client request body is buffered to a temporary file
         mirror /mirror;
         mirror_request_body on;
         client_body_buffer_size 1k;
-        partoo_tryout;
+        partoo_tryout keys=tryout_keys;
     }
     location = /mirror {
         internal;

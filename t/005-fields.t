@@ -172,13 +172,15 @@ POST /v2/webhooks/tryout
 === TEST 16: every one of the six event types is accepted
 --- request eval
 [map { "POST /v2/webhooks/tryout\n"
-       . qq({"items":[{"url":"https://example.com/webhook","event_type":"$_"}]}) }
+       . qq({"items":[{"url":"https://127.0.0.1:1/webhook","event_type":"$_"}]}) }
  qw(business_created business_updated business_deleted message_updated
     message_created lead_received)]
 --- error_code eval
-[(501) x 6]
+[(200) x 6]
 --- response_body eval
-[('{"errors":{"json":"delivery not configured"}}') x 6]
+[map { PartooTryout::blocked_answer(undef, $_) }
+ qw(business_created business_updated business_deleted message_updated
+    message_created lead_received)]
 
 
 
@@ -195,10 +197,10 @@ POST /v2/webhooks/tryout
 === TEST 18: an upper-case HTTPS scheme is https
 --- request
 POST /v2/webhooks/tryout
-{"items":[{"url":"HTTPS://example.com/webhook","event_type":"lead_received"}]}
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+{"items":[{"url":"HTTPS://127.0.0.1:1/webhook","event_type":"lead_received"}]}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer('HTTPS://127.0.0.1:1/webhook', 'lead_received')
 
 
 
@@ -276,31 +278,33 @@ POST /v2/webhooks/tryout
 === TEST 26: a 2048-byte url is accepted
 --- request eval
 "POST /v2/webhooks/tryout\n"
-. '{"items":[{"url":"https://example.com/' . ('a' x (2048 - 20))
+. '{"items":[{"url":"https://127.0.0.1:1/' . ('a' x (2048 - 20))
 . '","event_type":"lead_received"}]}'
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer('https://127.0.0.1:1/' . ('a' x (2048 - 20)), 'lead_received')
 
 
 
 === TEST 27: a url with a port, path and query is accepted
 --- request
 POST /v2/webhooks/tryout
-{"items":[{"url":"https://my.integration.io:8443/webhooks/partoo/business_update?key=9fa91de19","event_type":"business_updated"}]}
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+{"items":[{"url":"https://10.20.30.40:8443/webhooks/partoo/business_update?key=9fa91de19","event_type":"business_updated"}]}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer(
+    'https://10.20.30.40:8443/webhooks/partoo/business_update?key=9fa91de19',
+    'business_updated')
 
 
 
 === TEST 28: an invalid second item is ignored
 --- request
 POST /v2/webhooks/tryout
-{"items":[{"url":"https://example.com/webhook","event_type":"business_created"},{"url":"ftp://x","event_type":7},42]}
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+{"items":[{"url":"https://127.0.0.1:1/webhook","event_type":"business_created"},{"url":"ftp://x","event_type":7},42]}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 
@@ -317,10 +321,10 @@ POST /v2/webhooks/tryout
 === TEST 30: unknown fields are ignored at every level
 --- request
 POST /v2/webhooks/tryout
-{"dry_run":true,"items":[{"url":"https://example.com/webhook","event_type":"business_created","secret":{"a":[1,2]}}]}
---- error_code: 501
---- response_body chomp
-{"errors":{"json":"delivery not configured"}}
+{"dry_run":true,"items":[{"url":"https://127.0.0.1:1/webhook","event_type":"business_created","secret":{"a":[1,2]}}]}
+--- error_code: 200
+--- response_body eval
+PartooTryout::blocked_answer()
 
 
 

@@ -1,0 +1,1332 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ *
+ * The delivery engine.  One libcurl multi handle per worker, bound to
+ * nginx's event loop with the multi-socket API: curl's sockets become
+ * nginx connections watched level-triggered, curl's timer one cancelable
+ * nginx timer.  The thread-pool engine runs the same easy handle with
+ * curl_easy_perform() in an nginx thread pool instead.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <pthread.h>
+#include <curl/curl.h>
+
+#include "ngx_http_partoo_tryout_deliver.h"
+
+
+/* idle easy handles kept per worker for reuse */
+#define NGX_HTTP_PARTOO_TRYOUT_FREE_MAX     256
+
+/* how much later than curl's own timeout the engine cuts a transfer */
+#define NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK   1000
+
+/* "Name: value" of a custom header, a signature line */
+#define NGX_HTTP_PARTOO_TRYOUT_LINE_SIZE                                      \
+    (NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_NAME * 4                               \
+     + NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_VALUE * 4 + 3)
+
+
+struct ngx_http_partoo_tryout_transfer_s {
+    CURL                                    *easy;
+    struct curl_slist                       *headers;
+    ngx_queue_t                              queue;     /* free or busy */
+
+    ngx_http_request_t                      *request;   /* NULL: orphaned */
+    ngx_http_partoo_tryout_delivery_t       *delivery;
+
+    /* not cancelable: graceful shutdown waits for the delivery */
+    ngx_event_t                              hold;
+    ngx_msec_t                               hold_time;
+    ngx_msec_t                               start;
+
+    size_t                                   received;
+    size_t                                   max_response_size;
+    const ngx_http_partoo_tryout_addr_allow_t
+                                            *allow;
+
+    ngx_uint_t                               nsockets;  /* opened */
+    const char                              *blocked_range;
+    char                                     blocked_addr[
+                                            NGX_HTTP_PARTOO_TRYOUT_ADDR_STRLEN];
+
+    char                                     errbuf[CURL_ERROR_SIZE];
+
+#if (NGX_THREADS)
+    ngx_thread_task_t                        task;
+    u_char                                  *body;      /* outlives r */
+    CURLcode                                 code;
+#endif
+
+    unsigned                                 threaded:1;
+    unsigned                                 counted:1;  /* in_flight */
+    unsigned                                 too_large:1;
+};
+
+
+typedef struct {
+    CURLM                                   *multi;
+    CURLSH                                  *share;
+    CURLU                                   *url;       /* literal check */
+
+    ngx_event_t                              timer;     /* curl's */
+
+    ngx_queue_t                              free;
+    ngx_uint_t                               nfree;
+    ngx_queue_t                              busy;
+    ngx_uint_t                               in_flight;
+
+    pthread_mutex_t                          locks[CURL_LOCK_DATA_LAST];
+    ngx_uint_t                               nlocks;
+
+    unsigned                                 initialized:1;
+} ngx_http_partoo_tryout_engine_t;
+
+
+static ngx_int_t ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_delivery_t *d);
+static ngx_http_partoo_tryout_transfer_t *ngx_http_partoo_tryout_transfer_get(
+    ngx_log_t *log);
+static ngx_int_t ngx_http_partoo_tryout_transfer_setup(
+    ngx_http_partoo_tryout_transfer_t *t,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_delivery_t *d, u_char *body,
+    const ngx_http_partoo_tryout_header_t *headers, size_t nheaders);
+static ngx_int_t ngx_http_partoo_tryout_header_add(
+    ngx_http_partoo_tryout_transfer_t *t, const char *line);
+static void ngx_http_partoo_tryout_transfer_done(
+    ngx_http_partoo_tryout_transfer_t *t, CURLcode code);
+static ngx_http_partoo_tryout_deliver_error_e
+    ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
+    CURLcode code, long status);
+static void ngx_http_partoo_tryout_transfer_free(
+    ngx_http_partoo_tryout_transfer_t *t);
+static void ngx_http_partoo_tryout_transfer_destroy(
+    ngx_http_partoo_tryout_transfer_t *t);
+static void ngx_http_partoo_tryout_deliver_cleanup(void *data);
+static void ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev);
+
+static curl_socket_t ngx_http_partoo_tryout_open_socket(void *data,
+    curlsocktype purpose, struct curl_sockaddr *address);
+static size_t ngx_http_partoo_tryout_write(char *ptr, size_t size,
+    size_t nmemb, void *data);
+
+static int ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s,
+    int what, void *userp, void *socketp);
+static int ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
+    void *userp);
+static void ngx_http_partoo_tryout_engine_event(ngx_event_t *ev);
+static void ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev);
+static void ngx_http_partoo_tryout_engine_collect(void);
+static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c);
+static void ngx_http_partoo_tryout_share_lock(CURL *easy,
+    curl_lock_data data, curl_lock_access access, void *userp);
+static void ngx_http_partoo_tryout_share_unlock(CURL *easy,
+    curl_lock_data data, void *userp);
+
+#if (NGX_THREADS)
+static void ngx_http_partoo_tryout_thread_perform(void *data, ngx_log_t *log);
+static void ngx_http_partoo_tryout_thread_done(ngx_event_t *ev);
+#endif
+
+
+static ngx_http_partoo_tryout_engine_t  ngx_http_partoo_tryout_engine;
+
+
+static ngx_str_t  ngx_http_partoo_tryout_error_names[] = {
+    ngx_null_string,
+    ngx_string("timeout"),
+    ngx_string("dns_failure"),
+    ngx_string("connection_failed"),
+    ngx_string("tls_failure"),
+    ngx_string("blocked_address"),
+    ngx_string("redirect"),
+    ngx_string("http_status"),
+    ngx_string("response_too_large")
+};
+
+
+ngx_int_t
+ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i;
+    curl_version_info_data           *info;
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    ngx_queue_init(&engine->free);
+    ngx_queue_init(&engine->busy);
+
+    /* before any transfer: the thread pool's threads run none yet */
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "partoo tryout: curl_global_init() failed");
+        return NGX_ERROR;
+    }
+
+    info = curl_version_info(CURLVERSION_NOW);
+
+    if (!(info->features & CURL_VERSION_ASYNCHDNS)) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "partoo tryout: libcurl %s has no asynchronous "
+                      "resolver, name lookups will block the worker",
+                      info->version);
+    }
+
+    engine->initialized = 1;
+
+    engine->timer.handler = ngx_http_partoo_tryout_engine_timeout;
+    engine->timer.data = engine;
+    engine->timer.log = cycle->log;
+    engine->timer.cancelable = 1;
+
+    for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        if (pthread_mutex_init(&engine->locks[i], NULL) != 0) {
+            goto failed;
+        }
+
+        engine->nlocks++;
+    }
+
+    engine->share = curl_share_init();
+    if (engine->share == NULL) {
+        goto failed;
+    }
+
+    /*
+     * TLS sessions and DNS answers are shared by every easy handle of the
+     * worker, threads included.  Connections are not: libcurl's shared
+     * connection cache is not thread-safe (KNOWN_BUGS 11.11); the multi
+     * handle has its own cache, and a pooled easy handle keeps its own.
+     */
+
+    if (curl_share_setopt(engine->share, CURLSHOPT_LOCKFUNC,
+                          ngx_http_partoo_tryout_share_lock)
+        != CURLSHE_OK
+        || curl_share_setopt(engine->share, CURLSHOPT_UNLOCKFUNC,
+                             ngx_http_partoo_tryout_share_unlock)
+           != CURLSHE_OK
+        || curl_share_setopt(engine->share, CURLSHOPT_USERDATA, engine)
+           != CURLSHE_OK
+        || curl_share_setopt(engine->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_SSL_SESSION)
+           != CURLSHE_OK
+        || curl_share_setopt(engine->share, CURLSHOPT_SHARE,
+                             CURL_LOCK_DATA_DNS)
+           != CURLSHE_OK)
+    {
+        goto failed;
+    }
+
+    engine->url = curl_url();
+    if (engine->url == NULL) {
+        goto failed;
+    }
+
+    engine->multi = curl_multi_init();
+    if (engine->multi == NULL) {
+        goto failed;
+    }
+
+    if (curl_multi_setopt(engine->multi, CURLMOPT_SOCKETFUNCTION,
+                          ngx_http_partoo_tryout_engine_socket)
+        != CURLM_OK
+        || curl_multi_setopt(engine->multi, CURLMOPT_SOCKETDATA, engine)
+           != CURLM_OK
+        || curl_multi_setopt(engine->multi, CURLMOPT_TIMERFUNCTION,
+                             ngx_http_partoo_tryout_engine_timer)
+           != CURLM_OK
+        || curl_multi_setopt(engine->multi, CURLMOPT_TIMERDATA, engine)
+           != CURLM_OK)
+    {
+        goto failed;
+    }
+
+    return NGX_OK;
+
+failed:
+
+    ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                  "partoo tryout: cannot create the libcurl handles");
+
+    ngx_http_partoo_tryout_deliver_exit_process(cycle);
+
+    return NGX_ERROR;
+}
+
+
+void
+ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                          i;
+    ngx_queue_t                        *q;
+    ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    if (!engine->initialized) {
+        return;
+    }
+
+    /*
+     * Thread pools exit first (a core module): their tasks have run, and
+     * only the completion events were never handled.
+     */
+
+    while (!ngx_queue_empty(&engine->busy)) {
+        q = ngx_queue_head(&engine->busy);
+        ngx_queue_remove(q);
+
+        t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
+
+        if (!t->threaded) {
+            (void) curl_multi_remove_handle(engine->multi, t->easy);
+        }
+
+        if (t->delivery) {
+            t->delivery->transfer = NULL;
+        }
+
+        if (t->hold.timer_set) {
+            ngx_del_timer(&t->hold);
+        }
+
+        ngx_http_partoo_tryout_transfer_destroy(t);
+    }
+
+    if (engine->multi) {
+        (void) curl_multi_cleanup(engine->multi);
+        engine->multi = NULL;
+    }
+
+    while (!ngx_queue_empty(&engine->free)) {
+        q = ngx_queue_head(&engine->free);
+        ngx_queue_remove(q);
+
+        t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
+        ngx_http_partoo_tryout_transfer_destroy(t);
+    }
+
+    engine->nfree = 0;
+    engine->in_flight = 0;
+
+    if (engine->timer.timer_set) {
+        ngx_del_timer(&engine->timer);
+    }
+
+    if (engine->url) {
+        curl_url_cleanup(engine->url);
+        engine->url = NULL;
+    }
+
+    if (engine->share) {
+        (void) curl_share_cleanup(engine->share);
+        engine->share = NULL;
+    }
+
+    for (i = 0; i < engine->nlocks; i++) {
+        (void) pthread_mutex_destroy(&engine->locks[i]);
+    }
+
+    engine->nlocks = 0;
+    engine->initialized = 0;
+
+    curl_global_cleanup();
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_delivery_t *d,
+    const ngx_http_partoo_tryout_header_t *headers, size_t nheaders)
+{
+    u_char                             *body;
+    ngx_http_cleanup_t                 *cln;
+    ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    if (engine->multi == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (engine->in_flight >= conf->max_in_flight) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "partoo tryout: %ui deliveries in flight, "
+                      "see \"partoo_tryout_max_in_flight\"",
+                      engine->in_flight);
+        return NGX_BUSY;
+    }
+
+    if (ngx_http_partoo_tryout_blocked_literal(r, conf, d) == NGX_OK) {
+        return NGX_OK;
+    }
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    t = ngx_http_partoo_tryout_transfer_get(r->connection->log);
+    if (t == NULL) {
+        return NGX_ERROR;
+    }
+
+    t->request = r;
+    t->delivery = d;
+    t->start = ngx_current_msec;
+    t->allow = &conf->allow;
+    t->max_response_size = conf->max_response_size;
+
+    body = d->body.data;
+
+#if (NGX_THREADS)
+
+    if (conf->thread_pool) {
+
+        /* a running curl_easy_perform() cannot be stopped: r may go first */
+
+        t->threaded = 1;
+
+        t->body = ngx_alloc(d->body.len, r->connection->log);
+        if (t->body == NULL) {
+            goto failed;
+        }
+
+        ngx_memcpy(t->body, d->body.data, d->body.len);
+        body = t->body;
+    }
+
+#endif
+
+    if (ngx_http_partoo_tryout_transfer_setup(t, conf, d, body, headers,
+                                              nheaders)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+#if (NGX_THREADS)
+
+    if (t->threaded) {
+        ngx_memzero(&t->task, sizeof(ngx_thread_task_t));
+
+        t->task.ctx = t;
+        t->task.handler = ngx_http_partoo_tryout_thread_perform;
+        t->task.event.handler = ngx_http_partoo_tryout_thread_done;
+        t->task.event.data = t;
+        t->task.event.log = ngx_cycle->log;
+
+        if (ngx_thread_task_post(conf->thread_pool, &t->task) != NGX_OK) {
+            goto failed;
+        }
+
+    } else
+
+#endif
+
+    if (curl_multi_add_handle(engine->multi, t->easy) != CURLM_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "partoo tryout: curl_multi_add_handle() failed");
+        goto failed;
+    }
+
+    /* the request's connection may be gone when this fires */
+
+    t->hold.handler = ngx_http_partoo_tryout_hold_handler;
+    t->hold.data = t;
+    t->hold.log = ngx_cycle->log;
+    t->hold_time = conf->timeout + NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK;
+
+    ngx_add_timer(&t->hold, t->hold_time);
+
+    ngx_queue_insert_tail(&engine->busy, &t->queue);
+    engine->in_flight++;
+    t->counted = 1;
+
+    d->transfer = t;
+
+    cln->handler = ngx_http_partoo_tryout_deliver_cleanup;
+    cln->data = d;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "partoo tryout: delivery to \"%V\" started, %ui in flight",
+                   &d->url, engine->in_flight);
+
+    return NGX_AGAIN;
+
+failed:
+
+    ngx_queue_insert_tail(&engine->busy, &t->queue);
+    ngx_http_partoo_tryout_transfer_free(t);
+
+    return NGX_ERROR;
+}
+
+
+ngx_str_t *
+ngx_http_partoo_tryout_deliver_error_name(
+    ngx_http_partoo_tryout_deliver_error_e error)
+{
+    if (error == NGX_HTTP_PARTOO_TRYOUT_DELIVERED) {
+        return NULL;
+    }
+
+    return &ngx_http_partoo_tryout_error_names[error];
+}
+
+
+/*
+ * An IP-literal host is refused before any curl work, as libcurl reads it
+ * ("0x7f.1", "2130706433", "[::ffff:127.0.0.1]").  Names are left to the
+ * check of every address at connect time.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_delivery_t *d)
+{
+    char                                *host;
+    u_char                               text[NGX_SOCKADDR_STRLEN];
+    socklen_t                            sslen;
+    CURLUcode                            rc;
+    const char                          *range;
+    struct sockaddr_storage              ss;
+    ngx_http_partoo_tryout_engine_t     *engine;
+    ngx_http_partoo_tryout_addr_host_e   kind;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    rc = curl_url_set(engine->url, CURLUPART_URL, (char *) d->url.data, 0);
+    if (rc != CURLUE_OK) {
+        return NGX_DECLINED;
+    }
+
+    rc = curl_url_get(engine->url, CURLUPART_HOST, &host, 0);
+    if (rc != CURLUE_OK) {
+        return NGX_DECLINED;
+    }
+
+    kind = ngx_http_partoo_tryout_addr_literal(host, ngx_strlen(host), &ss,
+                                               &sslen);
+    curl_free(host);
+
+    if (kind != NGX_HTTP_PARTOO_TRYOUT_ADDR_LITERAL) {
+        return NGX_DECLINED;
+    }
+
+    range = ngx_http_partoo_tryout_addr_blocked((struct sockaddr *) &ss,
+                                                sslen, &conf->allow);
+    if (range == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_partoo_tryout_addr_format((struct sockaddr *) &ss, sslen,
+                                           (char *) text, sizeof(text))
+        == 0)
+    {
+        ngx_cpystrn(text, (u_char *) "?", sizeof(text));
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "partoo tryout: delivery to %s blocked (%s), "
+                  "see \"partoo_tryout_allow_address\"", text, range);
+
+    d->error = NGX_HTTP_PARTOO_TRYOUT_ERR_BLOCKED;
+    d->response_status = 0;
+    d->duration = 0;
+    d->done = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_partoo_tryout_transfer_t *
+ngx_http_partoo_tryout_transfer_get(ngx_log_t *log)
+{
+    CURL                               *easy;
+    ngx_queue_t                        *q;
+    ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    if (!ngx_queue_empty(&engine->free)) {
+        q = ngx_queue_head(&engine->free);
+        ngx_queue_remove(q);
+        engine->nfree--;
+
+        t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
+
+        /* reset keeps the handle's connections and TLS sessions */
+
+        easy = t->easy;
+        curl_easy_reset(easy);
+
+        ngx_memzero(t, sizeof(ngx_http_partoo_tryout_transfer_t));
+        t->easy = easy;
+
+        return t;
+    }
+
+    t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->easy = curl_easy_init();
+    if (t->easy == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "partoo tryout: curl_easy_init() failed");
+        ngx_free(t);
+        return NULL;
+    }
+
+    return t;
+}
+
+
+/*
+ * The one place an easy handle is configured, for both engines.  Every
+ * option is set again after curl_easy_reset(): nothing of a previous
+ * delivery carries over but the connections and TLS sessions.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_delivery_t *d, u_char *body,
+    const ngx_http_partoo_tryout_header_t *headers, size_t nheaders)
+{
+    u_char   *p, *last;
+    CURL     *easy;
+    size_t    i;
+    u_char    line[NGX_HTTP_PARTOO_TRYOUT_LINE_SIZE];
+
+    easy = t->easy;
+    last = line + sizeof(line) - 1;
+
+    /* the module's own headers come first, in this order */
+
+    if (ngx_http_partoo_tryout_header_add(t, "Content-Type: application/json")
+        != NGX_OK
+        || ngx_http_partoo_tryout_header_add(t, conf->user_agent_header)
+           != NGX_OK
+        || ngx_http_partoo_tryout_header_add(t, "X-Partoo-Webhook-Tryout: true")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (d->signature.len) {
+        p = ngx_slprintf(line, last, "X-Partoo-Signature-v1: %V",
+                         &d->signature);
+        *p = '\0';
+
+        if (ngx_http_partoo_tryout_header_add(t, (char *) line) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    /*
+     * Then the item's own, in their order.  They cannot replace the
+     * module's: the validator lets only "X-" names through, and none
+     * starting "X-Partoo"; so never Content-Type, User-Agent, Host or
+     * Content-Length either.  An empty value is written "Name;", as
+     * "Name:" would tell libcurl to drop the header.
+     */
+
+    for (i = 0; i < nheaders; i++) {
+        if (headers[i].value_len) {
+            p = ngx_slprintf(line, last, "%*s: %*s",
+                             headers[i].name_len, headers[i].name,
+                             headers[i].value_len, headers[i].value);
+
+        } else {
+            p = ngx_slprintf(line, last, "%*s;",
+                             headers[i].name_len, headers[i].name);
+        }
+
+        *p = '\0';
+
+        if (ngx_http_partoo_tryout_header_add(t, (char *) line) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    /* no 100-continue round trip, no content negotiation */
+
+    if (ngx_http_partoo_tryout_header_add(t, "Expect:") != NGX_OK
+        || ngx_http_partoo_tryout_header_add(t, "Accept:") != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (curl_easy_setopt(easy, CURLOPT_PRIVATE, t) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_SHARE,
+                            ngx_http_partoo_tryout_engine.share)
+           != CURLE_OK
+
+        /* where: https only, redirects never followed, no proxy */
+
+        || curl_easy_setopt(easy, CURLOPT_URL, d->url.data) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "https")
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_PROXY, "") != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_NOPROXY, "*") != CURLE_OK
+
+        /* every address it connects to passes the SSRF policy */
+
+        || curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
+                            ngx_http_partoo_tryout_open_socket)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t) != CURLE_OK
+
+        /* TLS: verified against the configured bundle only */
+
+        || curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_SSLVERSION,
+                            (long) CURL_SSLVERSION_TLSv1_2)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_CAINFO, conf->cainfo) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_CAPATH, NULL) != CURLE_OK
+
+        || curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                            (long) conf->connect_timeout)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) conf->timeout)
+           != CURLE_OK
+
+        /* what: POST of the payload document, HTTP/1.1 */
+
+        || curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
+                            (long) CURL_HTTP_VERSION_1_1)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_POST, 1L) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                            (curl_off_t) d->body.len)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK
+
+        /* the answer is counted and thrown away */
+
+        || curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION,
+                            ngx_http_partoo_tryout_write)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_WRITEDATA, t) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                            (curl_off_t) conf->max_response_size)
+           != CURLE_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, t->request->connection->log, 0,
+                      "partoo tryout: curl_easy_setopt() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_header_add(ngx_http_partoo_tryout_transfer_t *t,
+    const char *line)
+{
+    struct curl_slist  *list;
+
+    list = curl_slist_append(t->headers, line);
+    if (list == NULL) {
+        return NGX_ERROR;
+    }
+
+    t->headers = list;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Called from an nginx event handler, never from inside libcurl: the
+ * transfer is already out of the multi handle, and the request may be
+ * finalized here.
+ */
+
+static void
+ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
+    CURLcode code)
+{
+    long                                status;
+    ngx_log_t                          *log;
+    ngx_connection_t                   *c;
+    ngx_http_request_t                 *r;
+    ngx_http_partoo_tryout_delivery_t  *d;
+
+    r = t->request;
+    d = t->delivery;
+    log = r ? r->connection->log : ngx_cycle->log;
+
+    status = 0;
+    (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+
+    if (t->blocked_range) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "partoo tryout: delivery to %s blocked (%s), "
+                      "see \"partoo_tryout_allow_address\"",
+                      t->blocked_addr, t->blocked_range);
+    }
+
+    if (r == NULL) {
+
+        /* orphaned by a client that went away; the thread is done now */
+
+        ngx_http_partoo_tryout_transfer_free(t);
+        return;
+    }
+
+    d->error = ngx_http_partoo_tryout_transfer_error(t, code, status);
+    d->response_status = (status > 0) ? (ngx_uint_t) status : 0;
+    d->duration = ngx_current_msec - t->start;
+    d->transfer = NULL;
+    d->done = 1;
+
+    if (code != CURLE_OK) {
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "partoo tryout: delivery to \"%V\" failed (%V): %s",
+                      &d->url,
+                      ngx_http_partoo_tryout_deliver_error_name(d->error),
+                      t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "partoo tryout: delivery to \"%V\" done, status %l, "
+                   "%M ms", &d->url, status, d->duration);
+
+    ngx_http_partoo_tryout_transfer_free(t);
+
+    c = r->connection;
+
+    d->handler(r);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_http_partoo_tryout_deliver_error_e
+ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
+    CURLcode code, long status)
+{
+    if (t->too_large) {
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_TOO_LARGE;
+    }
+
+    switch (code) {
+
+    case CURLE_OK:
+
+        if (status >= 200 && status < 300) {
+            return NGX_HTTP_PARTOO_TRYOUT_DELIVERED;
+        }
+
+        if (status >= 300 && status < 400) {
+            return NGX_HTTP_PARTOO_TRYOUT_ERR_REDIRECT;
+        }
+
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_STATUS;
+
+    case CURLE_FILESIZE_EXCEEDED:
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_TOO_LARGE;
+
+    case CURLE_OPERATION_TIMEDOUT:
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_TIMEOUT;
+
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_DNS;
+
+    case CURLE_COULDNT_CONNECT:
+
+        /* blocked only if the policy left nothing to connect to */
+
+        if (t->blocked_range && t->nsockets == 0) {
+            return NGX_HTTP_PARTOO_TRYOUT_ERR_BLOCKED;
+        }
+
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT;
+
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_TLS;
+
+    default:
+        return NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT;
+    }
+}
+
+
+/* back to the free list; the transfer is out of the multi handle */
+
+static void
+ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
+{
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    ngx_queue_remove(&t->queue);
+
+    if (t->hold.timer_set) {
+        ngx_del_timer(&t->hold);
+    }
+
+    if (t->counted) {
+        engine->in_flight--;
+    }
+
+    if (t->headers) {
+        curl_slist_free_all(t->headers);
+        t->headers = NULL;
+    }
+
+#if (NGX_THREADS)
+    if (t->body) {
+        ngx_free(t->body);
+        t->body = NULL;
+    }
+#endif
+
+    t->request = NULL;
+    t->delivery = NULL;
+
+    if (engine->nfree >= NGX_HTTP_PARTOO_TRYOUT_FREE_MAX) {
+        ngx_http_partoo_tryout_transfer_destroy(t);
+        return;
+    }
+
+    ngx_queue_insert_head(&engine->free, &t->queue);
+    engine->nfree++;
+}
+
+
+static void
+ngx_http_partoo_tryout_transfer_destroy(ngx_http_partoo_tryout_transfer_t *t)
+{
+    if (t->headers) {
+        curl_slist_free_all(t->headers);
+    }
+
+#if (NGX_THREADS)
+    if (t->body) {
+        ngx_free(t->body);
+    }
+#endif
+
+    curl_easy_cleanup(t->easy);
+    ngx_free(t);
+}
+
+
+/* the request goes first: the client went away or nginx gave up on it */
+
+static void
+ngx_http_partoo_tryout_deliver_cleanup(void *data)
+{
+    ngx_http_partoo_tryout_delivery_t *d = data;
+
+    ngx_http_request_t                 *r;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    t = d->transfer;
+
+    if (t == NULL) {
+        return;
+    }
+
+    r = t->request;
+    d->transfer = NULL;
+
+    if (t->threaded) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "partoo tryout: client went away, the delivery to "
+                      "\"%V\" is left to finish in its thread", &d->url);
+
+        t->request = NULL;
+        t->delivery = NULL;
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "partoo tryout: client went away, the delivery to \"%V\" "
+                  "is cancelled", &d->url);
+
+    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
+                                    t->easy);
+
+    ngx_http_partoo_tryout_transfer_free(t);
+}
+
+
+static void
+ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
+{
+    ngx_http_partoo_tryout_transfer_t *t = ev->data;
+
+    if (t->threaded) {
+
+        /* still queued or running: keep holding the worker */
+
+        ngx_add_timer(ev, t->hold_time);
+        return;
+    }
+
+    /* curl's own timeout should have ended it by now */
+
+    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                  "partoo tryout: delivery outlived its timeout, cut");
+
+    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
+                                    t->easy);
+
+    ngx_http_partoo_tryout_transfer_done(t, CURLE_OPERATION_TIMEDOUT);
+}
+
+
+/*
+ * libcurl asks for a socket for every address it is about to connect to,
+ * after name resolution: DNS answers, several addresses and "localhost"
+ * all pass through here.  May run in a pool thread: it touches only t.
+ */
+
+static curl_socket_t
+ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+    ngx_http_partoo_tryout_transfer_t *t = data;
+
+    const char     *range;
+    curl_socket_t   s;
+
+    range = ngx_http_partoo_tryout_addr_blocked(&address->addr,
+                                                address->addrlen, t->allow);
+    if (range) {
+        if (t->blocked_range == NULL) {
+            t->blocked_range = range;
+
+            if (ngx_http_partoo_tryout_addr_format(&address->addr,
+                                                   address->addrlen,
+                                                   t->blocked_addr,
+                                                   sizeof(t->blocked_addr))
+                == 0)
+            {
+                ngx_cpystrn((u_char *) t->blocked_addr, (u_char *) "?",
+                            sizeof(t->blocked_addr));
+            }
+        }
+
+        return CURL_SOCKET_BAD;
+    }
+
+    /* each socket becomes an nginx connection: leave room for it */
+
+    if (!t->threaded && ngx_cycle->free_connection_n < 2) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "partoo tryout: worker_connections are not enough "
+                      "for the delivery");
+        return CURL_SOCKET_BAD;
+    }
+
+    s = socket(address->family, address->socktype, address->protocol);
+
+    if (s != CURL_SOCKET_BAD) {
+        t->nsockets++;
+    }
+
+    return s;
+}
+
+
+static size_t
+ngx_http_partoo_tryout_write(char *ptr, size_t size, size_t nmemb, void *data)
+{
+    ngx_http_partoo_tryout_transfer_t *t = data;
+
+    size_t  n;
+
+    n = size * nmemb;
+
+    if (n > t->max_response_size - t->received) {
+        t->too_large = 1;
+        return 0;
+    }
+
+    t->received += n;
+
+    return n;
+}
+
+
+/* CURLMOPT_SOCKETFUNCTION: curl's sockets as nginx connections */
+
+static int
+ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
+    void *userp, void *socketp)
+{
+    ngx_http_partoo_tryout_engine_t *engine = userp;
+
+    ngx_connection_t  *c;
+
+    c = socketp;
+
+    if (what == CURL_POLL_REMOVE) {
+
+        /* curl keeps the fd, for its connection cache or to close it */
+
+        if (c) {
+            ngx_http_partoo_tryout_engine_release(c);
+        }
+
+        return 0;
+    }
+
+    if (c == NULL) {
+        c = ngx_get_connection(s, ngx_cycle->log);
+        if (c == NULL) {
+            return -1;
+        }
+
+        c->read->handler = ngx_http_partoo_tryout_engine_event;
+        c->write->handler = ngx_http_partoo_tryout_engine_event;
+        c->read->log = c->log;
+        c->write->log = c->log;
+
+        if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
+            ngx_http_partoo_tryout_engine_release(c);
+            return -1;
+        }
+    }
+
+    /* level-triggered: curl may leave data unread until its next call */
+
+    if (what & CURL_POLL_IN) {
+        if (!c->read->active
+            && ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
+               != NGX_OK)
+        {
+            return -1;
+        }
+
+    } else if (c->read->active) {
+        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
+            return -1;
+        }
+    }
+
+    if (what & CURL_POLL_OUT) {
+        if (!c->write->active
+            && ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+               != NGX_OK)
+        {
+            return -1;
+        }
+
+    } else if (c->write->active) {
+        if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* CURLMOPT_TIMERFUNCTION: never calls curl itself, not even for 0 */
+
+static int
+ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
+    void *userp)
+{
+    ngx_http_partoo_tryout_engine_t *engine = userp;
+
+    if (timeout_ms < 0) {
+        if (engine->timer.timer_set) {
+            ngx_del_timer(&engine->timer);
+        }
+
+        return 0;
+    }
+
+    engine->timer.log = ngx_cycle->log;
+    ngx_add_timer(&engine->timer, (ngx_msec_t) timeout_ms);
+
+    return 0;
+}
+
+
+static void
+ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
+{
+    int                running;
+    ngx_connection_t  *c;
+
+    c = ev->data;
+
+    /* c may be released inside the call */
+
+    (void) curl_multi_socket_action(ngx_http_partoo_tryout_engine.multi,
+                                    c->fd,
+                                    ev->write ? CURL_CSELECT_OUT
+                                              : CURL_CSELECT_IN,
+                                    &running);
+
+    ngx_http_partoo_tryout_engine_collect();
+}
+
+
+static void
+ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev)
+{
+    int  running;
+
+    (void) curl_multi_socket_action(ngx_http_partoo_tryout_engine.multi,
+                                    CURL_SOCKET_TIMEOUT, 0, &running);
+
+    ngx_http_partoo_tryout_engine_collect();
+}
+
+
+static void
+ngx_http_partoo_tryout_engine_collect(void)
+{
+    int                                 left;
+    char                               *p;
+    CURL                               *easy;
+    CURLMsg                            *msg;
+    CURLcode                            code;
+    ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_transfer_t  *t;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    for ( ;; ) {
+        msg = curl_multi_info_read(engine->multi, &left);
+        if (msg == NULL) {
+            return;
+        }
+
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+
+        /* msg does not survive the removal */
+
+        easy = msg->easy_handle;
+        code = msg->data.result;
+
+        p = NULL;
+        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+        t = (ngx_http_partoo_tryout_transfer_t *) p;
+
+        (void) curl_multi_remove_handle(engine->multi, easy);
+
+        ngx_http_partoo_tryout_transfer_done(t, code);
+    }
+}
+
+
+/* like ngx_close_connection(), but the fd stays curl's */
+
+static void
+ngx_http_partoo_tryout_engine_release(ngx_connection_t *c)
+{
+    if (c->read->active) {
+        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    }
+
+    if (c->write->active) {
+        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->fd = (ngx_socket_t) -1;
+
+    ngx_free_connection(c);
+}
+
+
+static void
+ngx_http_partoo_tryout_share_lock(CURL *easy, curl_lock_data data,
+    curl_lock_access access, void *userp)
+{
+    ngx_http_partoo_tryout_engine_t *engine = userp;
+
+    (void) pthread_mutex_lock(&engine->locks[data]);
+}
+
+
+static void
+ngx_http_partoo_tryout_share_unlock(CURL *easy, curl_lock_data data,
+    void *userp)
+{
+    ngx_http_partoo_tryout_engine_t *engine = userp;
+
+    (void) pthread_mutex_unlock(&engine->locks[data]);
+}
+
+
+#if (NGX_THREADS)
+
+/* in a pool thread: only the transfer is touched */
+
+static void
+ngx_http_partoo_tryout_thread_perform(void *data, ngx_log_t *log)
+{
+    ngx_http_partoo_tryout_transfer_t *t = data;
+
+    t->code = curl_easy_perform(t->easy);
+}
+
+
+static void
+ngx_http_partoo_tryout_thread_done(ngx_event_t *ev)
+{
+    ngx_http_partoo_tryout_transfer_t *t = ev->data;
+
+    ngx_http_partoo_tryout_transfer_done(t, t->code);
+}
+
+#endif

@@ -1,0 +1,108 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ *
+ * Delivery of a tryout: one HTTPS POST with libcurl, driven by nginx's
+ * event loop (multi-socket API) or run in an nginx thread pool.
+ */
+
+
+#ifndef _NGX_HTTP_PARTOO_TRYOUT_DELIVER_H_INCLUDED_
+#define _NGX_HTTP_PARTOO_TRYOUT_DELIVER_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_partoo_tryout_addr.h"
+#include "ngx_http_partoo_tryout_validate.h"
+
+
+/* the fixed "error" codes of the 200 answer */
+
+typedef enum {
+    NGX_HTTP_PARTOO_TRYOUT_DELIVERED = 0,        /* "error": null */
+    NGX_HTTP_PARTOO_TRYOUT_ERR_TIMEOUT,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_DNS,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_TLS,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_BLOCKED,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_REDIRECT,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_STATUS,
+    NGX_HTTP_PARTOO_TRYOUT_ERR_TOO_LARGE
+} ngx_http_partoo_tryout_deliver_error_e;
+
+
+/* the location's delivery settings, merged by the module */
+
+typedef struct {
+    ngx_msec_t                               connect_timeout;
+    ngx_msec_t                               timeout;
+    size_t                                   max_response_size;
+    ngx_uint_t                               max_in_flight;
+
+    ngx_str_t                                user_agent;
+    ngx_str_t                                trusted_certificate;
+
+    /* of ngx_http_partoo_tryout_addr_cidr_t, NULL when none */
+    ngx_array_t                             *allow_address;
+
+    /* set from the above at merge time: what curl is given */
+    char                                    *user_agent_header;
+    char                                    *cainfo;
+    ngx_http_partoo_tryout_addr_allow_t      allow;
+
+#if (NGX_THREADS)
+    ngx_thread_pool_t                       *thread_pool;
+#endif
+} ngx_http_partoo_tryout_deliver_conf_t;
+
+
+typedef struct ngx_http_partoo_tryout_transfer_s
+    ngx_http_partoo_tryout_transfer_t;
+
+
+/* one delivery, in the request's context */
+
+typedef struct {
+    /* in: url and body stay valid until the delivery is done */
+    ngx_str_t                                url;        /* NUL-terminated */
+    ngx_str_t                                body;
+    ngx_str_t                                signature;  /* empty: none */
+
+    void                                   (*handler)(ngx_http_request_t *r);
+
+    /* out, once done */
+    ngx_http_partoo_tryout_deliver_error_e   error;
+    ngx_uint_t                               response_status;  /* 0: none */
+    ngx_msec_t                               duration;
+
+    ngx_http_partoo_tryout_transfer_t       *transfer;  /* while in flight */
+
+    unsigned                                 done:1;
+} ngx_http_partoo_tryout_delivery_t;
+
+
+ngx_int_t ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle);
+void ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle);
+
+/*
+ * Starts the delivery of d->body to d->url with the item's custom headers.
+ * NGX_AGAIN: in flight, d->handler(r) is called once it is done, outside
+ * any curl callback; the caller must not finalize r before.  NGX_OK: done
+ * at once (an IP-literal host that is blocked), the handler is not called.
+ * NGX_BUSY: partoo_tryout_max_in_flight deliveries are already running in
+ * this worker.  NGX_ERROR: out of memory or a libcurl failure.
+ */
+ngx_int_t ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_delivery_t *d,
+    const ngx_http_partoo_tryout_header_t *headers, size_t nheaders);
+
+/* NULL for success, else the code of the answer's "error" field */
+ngx_str_t *ngx_http_partoo_tryout_deliver_error_name(
+    ngx_http_partoo_tryout_deliver_error_e error);
+
+
+#endif /* _NGX_HTTP_PARTOO_TRYOUT_DELIVER_H_INCLUDED_ */

@@ -1,0 +1,89 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ *
+ * API keys: the key file, the keys shared memory zone, authentication of
+ * x-APIKey and Partoo's role and org_id rules.
+ */
+
+
+#ifndef _NGX_HTTP_PARTOO_TRYOUT_KEYS_H_INCLUDED_
+#define _NGX_HTTP_PARTOO_TRYOUT_KEYS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+/* roles are bits, so partoo_tryout_roles is a mask */
+#define NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER          0x0002
+#define NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_ADMIN         0x0004
+#define NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_MANAGER       0x0008
+#define NGX_HTTP_PARTOO_TRYOUT_ROLE_GROUP_MANAGER     0x0010
+#define NGX_HTTP_PARTOO_TRYOUT_ROLE_BUSINESS_MANAGER  0x0020
+#define NGX_HTTP_PARTOO_TRYOUT_ROLE_PUBLISHER         0x0040
+
+#define NGX_HTTP_PARTOO_TRYOUT_ROLES_DEFAULT                                  \
+    (NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER                                     \
+     |NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_ADMIN                                   \
+     |NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_MANAGER)
+
+
+/* what the x-APIKey header and the org_id query argument amount to */
+typedef enum {
+    NGX_HTTP_PARTOO_TRYOUT_AUTH_UNAUTHENTICATED = 0,
+    NGX_HTTP_PARTOO_TRYOUT_AUTH_OK,
+    NGX_HTTP_PARTOO_TRYOUT_AUTH_BAD_ORG_ID,       /* 400 must be an integer */
+    NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_REQUIRED,     /* 400 is required */
+    NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN     /* 403 */
+} ngx_http_partoo_tryout_auth_e;
+
+
+typedef struct {
+    ngx_str_t                        user_id;    /* copied to r->pool */
+
+    /*
+     * The org the request acts on: the key's own org, or for a PROVIDER
+     * the org_id argument when it is one of the key's orgs; 0 when none.
+     */
+    int64_t                          org_id;
+
+    ngx_uint_t                       role;       /* one ROLE_* bit */
+    ngx_http_partoo_tryout_auth_e    verdict;
+
+    unsigned                         resolved:1;
+} ngx_http_partoo_tryout_auth_t;
+
+
+/* "partoo_tryout_keys_zone zone=NAME:SIZE file=PATH" */
+char *ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* "partoo_tryout_roles ROLE ...": sets an ngx_uint_t mask at cmd->offset */
+char *ngx_http_partoo_tryout_keys_roles_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+/* the zone named by "keys=NAME"; it may be declared further down */
+ngx_shm_zone_t *ngx_http_partoo_tryout_keys_zone_add(ngx_conf_t *cf,
+    ngx_str_t *name);
+
+/* NGX_ERROR when "keys=NAME" names no partoo_tryout_keys_zone */
+ngx_int_t ngx_http_partoo_tryout_keys_zone_check(ngx_conf_t *cf,
+    ngx_shm_zone_t *shm_zone);
+
+/* init_module: makes the key sets this cycle built the current ones */
+ngx_int_t ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle);
+
+/*
+ * Hashes x-APIKey, looks it up and applies the org_id rules; NGX_ERROR
+ * only when memory runs out.
+ */
+ngx_int_t ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
+    ngx_shm_zone_t *shm_zone, ngx_http_partoo_tryout_auth_t *auth);
+
+
+extern ngx_module_t  ngx_http_partoo_tryout_module;
+
+
+#endif /* _NGX_HTTP_PARTOO_TRYOUT_KEYS_H_INCLUDED_ */

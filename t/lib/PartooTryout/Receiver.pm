@@ -1,0 +1,402 @@
+package PartooTryout::Receiver;
+
+# Local HTTPS receivers for the delivery tests, on 127.0.0.1 only.
+#
+# setup() makes a test PKI with the openssl command in a temporary
+# directory (a CA; a good certificate for 127.0.0.1, ::1 and localhost; an
+# expired one; one for another host name; a self-signed one) and exports
+# its path as $TEST_NGINX_RECEIVER_DIR for the blocks' configurations.
+# start() forks one receiver per port.  Each records every request it gets,
+# byte for byte (request line, headers in order, body), appended to
+# requests/NAME for a url path /t/NAME, and a line per request naming its
+# connection to requests/NAME.conn, before it answers; and answers as the
+# query string says:
+#
+#   status=N      the status (200)
+#   delay=MS      wait before answering
+#   trickle=MS    send the response head one byte every MS
+#   size=N        a body of N bytes, with Content-Length
+#   endless=1     a chunked body that never ends
+#   hang=1        never answer; wait for the client to go
+#   location=URL  a Location header (for 3xx)
+#   quit_worker=1 send SIGQUIT to the nginx worker first (graceful shutdown)
+#
+# Nothing here depends on a Test::Nginx implementation: it works with the
+# project's runner and with CPAN's Test::Nginx::Socket.
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use Fcntl qw(:flock);
+use File::Temp ();
+use IO::Socket::IP ();
+use IO::Socket::SSL ();
+use POSIX ();
+use Socket ();
+use Time::HiRes ();
+
+our @EXPORT_OK = qw(setup start receiver_config blocked_name);
+
+my $Dir;
+my @Servers;
+
+sub setup {
+    return $Dir if defined $Dir;
+
+    $Dir = File::Temp::tempdir('partoo-receiver-XXXXXX', TMPDIR => 1,
+                               CLEANUP => 1);
+
+    # read by nginx workers, whatever user they run as
+    chmod 0755, $Dir;
+    mkdir "$Dir/requests" or die "mkdir: $!";
+    chmod 0777, "$Dir/requests";
+
+    make_pki("$Dir/pki");
+
+    $ENV{TEST_NGINX_RECEIVER_DIR} = $Dir;
+
+    return $Dir;
+}
+
+sub openssl {
+    my ($dir, @args) = @_;
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        chdir $dir or POSIX::_exit(1);
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>>', 'openssl.log';
+        exec('openssl', @args) or POSIX::_exit(127);
+    }
+
+    waitpid $pid, 0;
+    die "openssl @args failed, see $dir/openssl.log\n" if $?;
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+
+    open my $out, '>', $path or die "$path: $!";
+    print $out $text;
+    close $out;
+}
+
+# EC P-256 keys: quick to make, and what a modern receiver would use
+sub make_pki {
+    my ($pki) = @_;
+
+    mkdir $pki or die "mkdir $pki: $!";
+    chmod 0755, $pki;
+
+    my @key = qw(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes);
+
+    openssl($pki, 'req', '-x509', @key, '-keyout', 'ca.key',
+            '-out', 'ca.crt', '-days', '30', '-subj', '/CN=Tryout Test CA',
+            '-addext', 'basicConstraints=critical,CA:TRUE',
+            '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+
+    write_file("$pki/good.ext",
+               "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n"
+               . "extendedKeyUsage=serverAuth\n");
+    write_file("$pki/wronghost.ext",
+               "subjectAltName=DNS:wrong.example\n"
+               . "extendedKeyUsage=serverAuth\n");
+
+    for my $name (qw(good wronghost expired)) {
+        my $cn = $name eq 'wronghost' ? 'wrong.example' : '127.0.0.1';
+        openssl($pki, 'req', @key, '-keyout', "$name.key",
+                '-out', "$name.csr", '-subj', "/CN=$cn");
+    }
+
+    for my $name (qw(good wronghost)) {
+        openssl($pki, 'x509', '-req', '-in', "$name.csr", '-CA', 'ca.crt',
+                '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30',
+                '-extfile', "$name.ext", '-out', "$name.crt");
+    }
+
+    # "openssl ca" is the tool that takes dates in the past
+    write_file("$pki/index.txt", '');
+    write_file("$pki/serial", "1000\n");
+    write_file("$pki/ca.cnf", <<'_EOC_');
+[ ca ]
+default_ca       = test_ca
+
+[ test_ca ]
+dir              = .
+database         = ./index.txt
+new_certs_dir    = .
+serial           = ./serial
+default_md       = sha256
+policy           = any
+unique_subject   = no
+copy_extensions  = none
+
+[ any ]
+commonName       = supplied
+_EOC_
+
+    openssl($pki, 'ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt',
+            '-keyfile', 'ca.key', '-in', 'expired.csr', '-out', 'expired.crt',
+            '-startdate', '20200101000000Z', '-enddate', '20200201000000Z',
+            '-extfile', 'good.ext', '-notext');
+
+    openssl($pki, 'req', '-x509', @key, '-keyout', 'selfsigned.key',
+            '-out', 'selfsigned.crt', '-days', '30', '-subj', '/CN=127.0.0.1',
+            '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+
+    chmod 0644, glob("$pki/*");
+}
+
+# start(port => N, cert => good|expired|wronghost|selfsigned,
+#       pid_file => the nginx master's pid file, for quit_worker)
+sub start {
+    my (%o) = @_;
+
+    my $dir = setup();
+    my $port = $o{port} or die "start: no port";
+    my $cert = $o{cert} // 'good';
+
+    my $listen = IO::Socket::IP->new(LocalHost => '127.0.0.1',
+                                     LocalPort => $port,
+                                     Listen    => 256,
+                                     ReuseAddr => 1)
+        or die "receiver: cannot listen on 127.0.0.1:$port: $!\n";
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        setpgrp(0, 0);
+        $SIG{CHLD} = 'IGNORE';
+        $SIG{TERM} = sub { POSIX::_exit(0) };
+
+        my %cfg = (dir => $dir, port => $port, pid_file => $o{pid_file},
+                   cert => "$dir/pki/$cert.crt", key => "$dir/pki/$cert.key");
+
+        while (1) {
+            my $c = $listen->accept or next;
+            my $child = fork;
+
+            if (defined $child && $child == 0) {
+                close $listen;
+                eval { serve(\%cfg, $c) };
+                POSIX::_exit(0);
+            }
+
+            close $c;
+        }
+    }
+
+    close $listen;
+    push @Servers, $pid;
+
+    return $pid;
+}
+
+sub serve {
+    my ($cfg, $sock) = @_;
+
+    my $c = IO::Socket::SSL->start_SSL($sock,
+                                      SSL_server    => 1,
+                                      SSL_cert_file => $cfg->{cert},
+                                      SSL_key_file  => $cfg->{key},
+                                      Timeout       => 10)
+        or return;
+
+    my $buf = '';
+
+    while (1) {
+        while ($buf !~ /\r\n\r\n/) {
+            my $n = sysread($c, $buf, 65536, length $buf);
+            return if !$n;
+        }
+
+        my ($head, $rest) = split /\r\n\r\n/, $buf, 2;
+        my $len = $head =~ /^content-length:[ \t]*(\d+)/mi ? $1 : 0;
+
+        while (length $rest < $len) {
+            my $n = sysread($c, $rest, 65536, length $rest);
+            return if !$n;
+        }
+
+        my $body = substr($rest, 0, $len);
+        $buf = substr($rest, $len);
+
+        my ($target) = $head =~ /^\S+ (\S+)/;
+        my ($path, $query) = split /\?/, $target // '/', 2;
+        my %q = map { /^([^=]*)=?(.*)$/ ? ($1 => unescape($2)) : () }
+                split /&/, $query // '';
+
+        record($cfg, $path, "$head\r\n\r\n$body");
+
+        if ($q{quit_worker}) {
+            quit_worker($cfg->{pid_file});
+        }
+
+        if ($q{hang}) {
+            # until the client gives up
+            1 while sysread($c, my $junk, 4096);
+            return;
+        }
+
+        Time::HiRes::sleep($q{delay} / 1000) if $q{delay};
+
+        answer($c, \%q) or return;
+    }
+}
+
+sub unescape {
+    my ($s) = @_;
+    $s =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
+    return $s;
+}
+
+sub record {
+    my ($cfg, $path, $raw) = @_;
+
+    (my $name = $path) =~ s{^/t/}{};
+    $name =~ s/[^A-Za-z0-9_.-]/_/g;
+    $name = '_' if $name eq '' || $name =~ /^\./;
+
+    my $file = "$cfg->{dir}/requests/$name";
+
+    open my $out, '>>', $file or die "$file: $!";
+    flock $out, LOCK_EX;
+    binmode $out;
+    print $out $raw;
+    close $out;
+    chmod 0644, $file;
+
+    # one process per connection: its pid tells connections apart
+    open $out, '>>', "$file.conn" or die "$file.conn: $!";
+    flock $out, LOCK_EX;
+    print $out "$$\n";
+    close $out;
+    chmod 0644, "$file.conn";
+}
+
+sub answer {
+    my ($c, $q) = @_;
+
+    my $status = $q->{status} || 200;
+    my $head = "HTTP/1.1 $status Tryout\r\n";
+    my $body = '';
+
+    $head .= "Location: $q->{location}\r\n" if defined $q->{location};
+
+    if ($q->{endless}) {
+        $head .= "Transfer-Encoding: chunked\r\n\r\n";
+
+    } else {
+        $body = 'a' x ($q->{size} || 0);
+        $head .= "Content-Length: " . length($body) . "\r\n"
+                 if $status != 204 && $status != 304;
+        $head .= "\r\n";
+    }
+
+    if ($q->{trickle}) {
+        for my $byte (split //, $head) {
+            syswrite($c, $byte) or return 0;
+            Time::HiRes::sleep($q->{trickle} / 1000);
+        }
+
+    } else {
+        write_all($c, $head) or return 0;
+    }
+
+    if ($q->{endless}) {
+        my $chunk = sprintf("%x\r\n%s\r\n", 16384, 'e' x 16384);
+        for (1 .. 100_000) {
+            write_all($c, $chunk) or return 0;
+        }
+        return 0;
+    }
+
+    return write_all($c, $body);
+}
+
+sub write_all {
+    my ($c, $data) = @_;
+
+    while (length $data) {
+        my $n = syswrite($c, $data);
+        return 0 if !$n;
+        substr($data, 0, $n) = '';
+    }
+
+    return 1;
+}
+
+# the worker is the master's child; one worker in these tests
+sub quit_worker {
+    my ($pid_file) = @_;
+
+    open my $in, '<', $pid_file or return;
+    my $master = <$in>;
+    chomp $master;
+
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $s, '<', $stat or next;
+        my $line = <$s> // next;
+
+        if ($line =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master) {
+            kill 'QUIT', $1;
+        }
+    }
+}
+
+# the nginx snippet that serves what the receivers recorded
+sub receiver_config {
+    return <<'_EOC_';
+    location /receiver/ {
+        alias $TEST_NGINX_RECEIVER_DIR/requests/;
+        default_type text/plain;
+        log_not_found off;
+    }
+_EOC_
+}
+
+# A host name, not "localhost" (which libcurl resolves itself), that the
+# system resolver maps to a loopback address: the machine's own name, or
+# another /etc/hosts entry.
+sub blocked_name {
+    my @names;
+
+    my $host = `hostname 2>/dev/null` // '';
+    chomp $host;
+    push @names, $host if $host ne '';
+
+    if (open my $hosts, '<', '/etc/hosts') {
+        while (<$hosts>) {
+            s/#.*//;
+            my ($addr, @aliases) = split;
+            next if !defined $addr || $addr !~ /^(127\.|::1$)/;
+            push @names, @aliases;
+        }
+    }
+
+    for my $name (@names) {
+        next if $name =~ /(^|\.)localhost$/i || $name !~ /^[A-Za-z0-9.-]+$/;
+
+        my ($err, @res) = Socket::getaddrinfo($name, 443,
+                              { socktype => Socket::SOCK_STREAM() });
+        next if $err || !@res;
+
+        my $loop = grep {
+            my ($e, $ip) = Socket::getnameinfo($_->{addr},
+                                               Socket::NI_NUMERICHOST());
+            !$e && ($ip =~ /^127\./ || $ip eq '::1');
+        } @res;
+
+        return $name if $loop == @res;
+    }
+
+    return undef;
+}
+
+END {
+    kill 'TERM', -$_ for @Servers;
+}
+
+1;
