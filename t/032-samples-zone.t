@@ -219,7 +219,7 @@ evicted
     }
 
     location = /v2/webhooks/tryout {
-        partoo_tryout samples=samples;
+        partoo_tryout keys=tryout_keys samples=samples;
     }
 --- request eval
 [

@@ -144,6 +144,12 @@ sub conf_fails {
 }
 
 my $zone = 'partoo_tryout_samples_zone zone=samples:64k;';
+
+# partoo_tryout needs its keys zone
+write_file('keys.json', '{"keys":[{"key_sha256":"' . ('0' x 64) . '",'
+                        . '"user_id":"u","role":"ORG_ADMIN","org_id":1}]}');
+my $keys = "partoo_tryout_keys_zone zone=keys:1m file=$dir/keys.json;";
+my $tryout = 'partoo_tryout keys=keys';
 my $dp = 'partoo_tryout_default_payload';
 my $sk = 'partoo_tryout_signing_key';
 
@@ -252,12 +258,12 @@ SKIP: {
 
 # partoo_tryout_samples_zone
 
-conf_ok('a samples zone, its API and a tryout using it', $zone,
-        "partoo_tryout samples=samples;",
+conf_ok('a samples zone, its API and a tryout using it', "$keys\n$zone",
+        "$tryout samples=samples;",
         "location = /samples { partoo_tryout_samples_api samples; }");
 
-conf_ok('the zone declared after its users', '',
-        "partoo_tryout samples=samples;",
+conf_ok('the zone declared after its users', $keys,
+        "$tryout samples=samples;",
         "location = /samples { partoo_tryout_samples_api samples; }\n"
         . "} $zone server { listen 127.0.0.1:4998;");
 
@@ -298,21 +304,25 @@ conf_fails('the API of an unknown zone', $zone,
            '"partoo_tryout_samples_api" names an unknown samples zone "nope" '
            . "in $dir/nginx.conf:", undef, 1);
 
-conf_fails('a tryout with an unknown zone', $zone,
-           'partoo_tryout samples=nope;',
+conf_fails('a tryout with an unknown zone', "$keys\n$zone",
+           "$tryout samples=nope;",
            '"partoo_tryout" names an unknown samples zone "nope" '
            . "in $dir/nginx.conf:", undef, 1);
 
-conf_fails('a tryout with an empty zone name', $zone,
-           'partoo_tryout samples=;',
+conf_fails('a tryout with an empty zone name', "$keys\n$zone",
+           "$tryout samples=;",
            '"partoo_tryout": empty samples zone name');
 
-conf_fails('a tryout naming its zone twice', $zone,
-           'partoo_tryout samples=samples samples=samples;',
+conf_fails('a tryout naming its zone twice', "$keys\n$zone",
+           "$tryout samples=samples samples=samples;",
            'duplicate parameter "samples=samples" in "partoo_tryout"');
 
-conf_fails('a tryout with an unknown parameter', $zone,
-           'partoo_tryout sample=samples;',
+conf_fails('a tryout naming its keys twice', "$keys\n$zone",
+           "$tryout samples=samples keys=keys;",
+           'duplicate parameter "keys=keys" in "partoo_tryout"');
+
+conf_fails('a tryout with an unknown parameter', "$keys\n$zone",
+           "$tryout sample=samples;",
            'invalid parameter "sample=samples" in "partoo_tryout"');
 
 conf_fails('the API with a bad max_size', $zone,

@@ -10,6 +10,7 @@ use warnings;
 use Exporter 'import';
 use IO::Socket::INET;
 use Test::Nginx::Socket ();
+use PartooTryout ();
 
 our @EXPORT = qw(samples_defaults sample_put sample_get sample_delete
                  chunked_put chunked_put_ok put_ok raw_exchange padded_sample
@@ -54,6 +55,11 @@ sub samples_defaults {
         if (!defined $block->more_headers) {
             $block->set_value('more_headers',
                               'Content-Type: application/json');
+        }
+
+        # a tryout location needs its keys: t/lib/PartooTryout.pm's
+        if ($block->config =~ /\bkeys=tryout_keys\b/) {
+            PartooTryout::add_keys($block);
         }
     });
 }

@@ -124,13 +124,7 @@ sub tryout_defaults {
             $block->set_value('config', $block->config . $append);
         }
 
-        my $http_config = $block->http_config // '';
-
-        if ($http_config !~ /zone=tryout_keys:/) {
-            $block->set_value('http_config', $KEYS_ZONE . $http_config);
-        }
-
-        add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
+        add_keys($block);
 
         my $headers = $block->more_headers;
         my $no_key = defined $block->no_api_key;
@@ -144,6 +138,20 @@ sub tryout_defaults {
                               default_headers($headers, $no_key));
         }
     });
+}
+
+# The keys zone "tryout_keys" of %KEYS in a block, unless its http_config
+# declares one.
+sub add_keys {
+    my ($block) = @_;
+
+    my $http_config = $block->http_config // '';
+
+    if ($http_config !~ /zone=tryout_keys:/) {
+        $block->set_value('http_config', $KEYS_ZONE . $http_config);
+    }
+
+    add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
 }
 
 # The tryout request for one item; custom_headers is JSON text.
