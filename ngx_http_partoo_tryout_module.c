@@ -604,34 +604,26 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
 
 
 /*
- * The payload document sent as the body, and its signature.  Until the
- * samples and default payloads exist it is Partoo's envelope with an empty
- * payload; X-Partoo-Signature-v1 goes out when d->signature is set.
+ * The payload document sent as the body, and its signature: the sample of
+ * the caller's effective org, else the event's default with that org_id
+ * written, signed once (see ngx_http_partoo_tryout_samples_document()).
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
 {
-    u_char      *p;
-    size_t       len;
-    const char  *type;
+    ngx_http_partoo_tryout_document_t  doc;
 
-    type = ngx_http_partoo_tryout_event_name(item->event);
-
-    len = sizeof("{\"type\":\"\",\"payload\":{}}") - 1 + ngx_strlen(type);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_http_partoo_tryout_samples_document(r, ctx->auth.org_id,
+                                                item->event, &doc)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    ctx->delivery.body.data = p;
-    ctx->delivery.body.len = ngx_sprintf(p, "{\"type\":\"%s\",\"payload\":{}}",
-                                         type)
-                             - p;
-
-    ngx_str_null(&ctx->delivery.signature);
+    ctx->delivery.body = doc.body;
+    ctx->delivery.signature = doc.signature;
 
     return NGX_OK;
 }
