@@ -36,7 +36,7 @@ use POSIX ();
 use Socket ();
 use Time::HiRes ();
 
-our @EXPORT_OK = qw(setup start receiver_config blocked_name);
+our @EXPORT_OK = qw(setup start receiver_config blocked_name records);
 
 my $Dir;
 my @Servers;
@@ -344,6 +344,31 @@ sub quit_worker {
             kill 'QUIT', $1;
         }
     }
+}
+
+# The requests recorded for a url path /t/NAME, in order: [head, body]
+# pairs, the head with its CRLFs and without the blank line.
+sub records {
+    my ($name) = @_;
+
+    my $file = "$Dir/requests/$name";
+
+    open my $in, '<:raw', $file or return ();
+    my $data = do { local $/; <$in> };
+    close $in;
+
+    my @out;
+
+    while ($data =~ /\G([A-Z]+ [^\r]*\r\n(?:[^\r]+\r\n)*)\r\n/gc) {
+        my $head = $1;
+        my $len = $head =~ /^content-length:[ \t]*(\d+)\r$/mi ? $1 : 0;
+        my $body = substr($data, pos($data), $len);
+
+        pos($data) += $len;
+        push @out, [$head, $body];
+    }
+
+    return @out;
 }
 
 # the nginx snippet that serves what the receivers recorded
