@@ -1247,7 +1247,11 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
         pl = &psmcf->defaults[event];
     }
 
-    p = ngx_pnalloc(r->pool, ngx_http_partoo_tryout_payload_size(pl));
+    /* the signature goes right after the body, in the request's pool */
+
+    p = ngx_pnalloc(r->pool, ngx_http_partoo_tryout_payload_size(pl)
+                             + (pslcf->key ? NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN
+                                           : 0));
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -1260,6 +1264,8 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    doc->signature.data = p + doc->body.len;
+
     /* a default document depends on the org only where it carries one */
     key = (pl->has_org && org_id > 0) ? org_id : -1;
 
@@ -1271,7 +1277,9 @@ ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
                        "document for org %L",
                        ngx_http_partoo_tryout_event_name(event), org_id);
 
-        doc->signature.data = sig->signature;
+        /* copied: a later tryout may reuse the slot while this one runs */
+        ngx_memcpy(doc->signature.data, sig->signature,
+                   NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN);
         doc->signature.len = NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN;
 
         return NGX_OK;
