@@ -314,7 +314,7 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
         ngx_str_set(&allow->value, "POST");
 
         return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                             &ngx_http_partoo_tryout_err_method);
+                                           &ngx_http_partoo_tryout_err_method);
     }
 
     /* created before the body is read: it carries the effective org_id */
@@ -336,8 +336,8 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 
     if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
         return ngx_http_partoo_tryout_reject(r,
-                                         NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                         &ngx_http_partoo_tryout_err_media_type);
+                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       &ngx_http_partoo_tryout_err_media_type);
     }
 
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
@@ -506,8 +506,8 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
 
     if (ctx->too_large) {
         rc = ngx_http_partoo_tryout_send(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        ngx_http_partoo_tryout_err_too_large.data,
-                                        ngx_http_partoo_tryout_err_too_large.len);
+                                     ngx_http_partoo_tryout_err_too_large.data,
+                                     ngx_http_partoo_tryout_err_too_large.len);
         ngx_http_finalize_request(r, rc);
         return;
     }
