@@ -21,6 +21,9 @@ package PartooTryout::Receiver;
 #   location=URL  a Location header (for 3xx)
 #   quit_worker=1 send SIGQUIT to the nginx worker first (graceful shutdown)
 #
+# records(NAME) reads requests/NAME back as [head, body] pairs, for checks
+# made after the blocks (JSON fields, signatures).
+#
 # Nothing here depends on a Test::Nginx implementation: it works with the
 # project's runner and with CPAN's Test::Nginx::Socket.
 
