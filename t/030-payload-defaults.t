@@ -16,7 +16,9 @@ use PartooPayloads ();
 use JSON::PP ();
 use Test::More ();
 
-our $R = 'https://127.0.0.1:3985/t';
+# $TEST_NGINX_RECEIVER_PORT lets suites of other worktrees run alongside
+our $PORT = $ENV{TEST_NGINX_RECEIVER_PORT} || 3985;
+our $R = "https://127.0.0.1:$PORT/t";
 
 our %KEY = map { $_ => $PartooTryout::KEYS{$_}[0] } keys %PartooTryout::KEYS;
 
@@ -37,7 +39,7 @@ our $ENVELOPE_FILE = qq({"type": "message_updated", "payload": {"message":)
 our $NO_ORG_FILE = qq({"message": {"id": 1, "sender_type": "Consumer"}}\n);
 
 PartooTryout::Receiver::setup();
-PartooTryout::Receiver::start(port => 3985);
+PartooTryout::Receiver::start(port => $PORT);
 
 no_shuffle();
 no_long_string();

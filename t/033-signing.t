@@ -20,7 +20,9 @@ use PartooSamples ();
 use PartooSigning;
 use Test::More ();
 
-our $R = 'https://127.0.0.1:3985/t';
+# $TEST_NGINX_RECEIVER_PORT lets suites of other worktrees run alongside
+our $PORT = $ENV{TEST_NGINX_RECEIVER_PORT} || 3985;
+our $R = "https://127.0.0.1:$PORT/t";
 
 our %KEY = map { $_ => $PartooTryout::KEYS{$_}[0] } keys %PartooTryout::KEYS;
 
@@ -36,7 +38,7 @@ our $SAMPLES_API = <<'_EOC_';
 _EOC_
 
 PartooTryout::Receiver::setup();
-PartooTryout::Receiver::start(port => 3985);
+PartooTryout::Receiver::start(port => $PORT);
 PartooSigning::setup();
 
 no_shuffle();
