@@ -14,6 +14,7 @@
 #include "ngx_http_partoo_tryout_validate.h"
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_keys.h"
+#include "ngx_http_partoo_tryout_samples.h"
 
 
 /* Debian's bundle, as libcurl's own default there */
@@ -313,7 +314,7 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
         ngx_str_set(&allow->value, "POST");
 
         return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                             &ngx_http_partoo_tryout_err_method);
+                                           &ngx_http_partoo_tryout_err_method);
     }
 
     /* created before the body is read: it carries the effective org_id */
@@ -335,8 +336,8 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 
     if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
         return ngx_http_partoo_tryout_reject(r,
-                                         NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                         &ngx_http_partoo_tryout_err_media_type);
+                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       &ngx_http_partoo_tryout_err_media_type);
     }
 
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
@@ -505,8 +506,8 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
 
     if (ctx->too_large) {
         rc = ngx_http_partoo_tryout_send(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        ngx_http_partoo_tryout_err_too_large.data,
-                                        ngx_http_partoo_tryout_err_too_large.len);
+                                     ngx_http_partoo_tryout_err_too_large.data,
+                                     ngx_http_partoo_tryout_err_too_large.len);
         ngx_http_finalize_request(r, rc);
         return;
     }
@@ -603,34 +604,26 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
 
 
 /*
- * The payload document sent as the body, and its signature.  Until the
- * samples and default payloads exist it is Partoo's envelope with an empty
- * payload; X-Partoo-Signature-v1 goes out when d->signature is set.
+ * The payload document sent as the body, and its signature: the sample of
+ * the caller's effective org, else the event's default with that org_id
+ * written, signed once (see ngx_http_partoo_tryout_samples_document()).
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
 {
-    u_char      *p;
-    size_t       len;
-    const char  *type;
+    ngx_http_partoo_tryout_document_t  doc;
 
-    type = ngx_http_partoo_tryout_event_name(item->event);
-
-    len = sizeof("{\"type\":\"\",\"payload\":{}}") - 1 + ngx_strlen(type);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_http_partoo_tryout_samples_document(r, ctx->auth.org_id,
+                                                item->event, &doc)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    ctx->delivery.body.data = p;
-    ctx->delivery.body.len = ngx_sprintf(p, "{\"type\":\"%s\",\"payload\":{}}",
-                                         type)
-                             - p;
-
-    ngx_str_null(&ctx->delivery.signature);
+    ctx->delivery.body = doc.body;
+    ctx->delivery.signature = doc.signature;
 
     return NGX_OK;
 }
@@ -1372,6 +1365,7 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
 
+    char                                *rv;
     ngx_str_t                           *value, name;
     ngx_uint_t                           i;
     ngx_http_core_loc_conf_t            *clcf;
@@ -1388,6 +1382,14 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 1; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "keys=", 5) == 0) {
+
+            if (ptlcf->keys != NGX_CONF_UNSET_PTR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate parameter \"%V\" in "
+                                   "\"partoo_tryout\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
             name.data = value[i].data + 5;
             name.len = value[i].len - 5;
 
@@ -1406,8 +1408,18 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "samples=", 8) == 0) {
+            rv = ngx_http_partoo_tryout_samples_bind(cf, &value[i]);
+            if (rv != NGX_CONF_OK) {
+                return rv;
+            }
+
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
+                           "invalid parameter \"%V\" in \"partoo_tryout\"",
+                           &value[i]);
         return NGX_CONF_ERROR;
     }
 

@@ -44,10 +44,19 @@ pki() {
     )
 }
 
+# the demo's Ed25519 signing key, and its public half for receivers
+signing_key() {
+    [ -f "$run/ed25519.pem" ] && return 0
+
+    openssl genpkey -algorithm ed25519 -out "$run/ed25519.pem"
+    openssl pkey -in "$run/ed25519.pem" -pubout -out "$run/ed25519.pub"
+}
+
 start() {
     stop
     mkdir -p "$run"
     pki
+    signing_key
     sed -e "s|@MODULE@|$module|g" -e "s|@RUN@|$run|g" \
         "$top/conf-examples/demo.conf" > "$run/nginx.conf"
 
@@ -66,6 +75,9 @@ start() {
     done
 
     body='{"items":[{"url":"https://127.0.0.1:8443/webhook","event_type":"business_created"}]}'
+    samples=/internal/tryout/samples
+    lead='{"id":7,"source":"form","values":[{"id":1,"type":"EMAIL","name":"Email","value":"jane@example.com"}]}'
+    lead_tryout='{"items":[{"url":"https://127.0.0.1:8443/webhook","event_type":"lead_received"}]}'
 
     echo "nginx is serving the tryout endpoint on $url"
     echo "(log: $run/error.log; stop it with: make demo-stop)"
@@ -74,6 +86,21 @@ start() {
     echo "      -H 'x-APIKey: $key' -d '$body'"
     curl -s -X POST "$url" -H 'Content-Type: application/json' \
         -H "x-APIKey: $key" -d "$body"
+    echo
+    echo
+    echo "The receiver got it signed (public key: $run/ed25519.pub):"
+    tail -n 1 "$run/receiver.log"
+    echo
+    echo "Org 42's latest lead, stored as a sample, is what its tryouts send:"
+    echo "\$ curl -s -X PUT 'http://127.0.0.1:8080$samples?org_id=42&event_type=lead_received' \\"
+    echo "      -H 'Content-Type: application/json' -d '$lead'"
+    curl -s -X PUT "http://127.0.0.1:8080$samples?org_id=42&event_type=lead_received" \
+        -H 'Content-Type: application/json' -d "$lead" \
+        -o /dev/null -w '%{http_code}\n'
+    echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"
+    echo "      -H 'x-APIKey: $key' -d '$lead_tryout'"
+    curl -s -X POST "$url" -H 'Content-Type: application/json' \
+        -H "x-APIKey: $key" -d "$lead_tryout"
     echo
     echo
     echo "\$ curl -s -X POST $url -H 'Content-Type: application/json' \\"

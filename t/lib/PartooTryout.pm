@@ -14,6 +14,7 @@ use warnings;
 use Exporter 'import';
 use Digest::SHA qw(sha256_hex);
 use Test::Nginx::Socket ();
+use PartooPayloads ();
 
 our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
                  $VALID_BODY $VALID_URL payload_document tryout_answer
@@ -124,13 +125,7 @@ sub tryout_defaults {
             $block->set_value('config', $block->config . $append);
         }
 
-        my $http_config = $block->http_config // '';
-
-        if ($http_config !~ /zone=tryout_keys:/) {
-            $block->set_value('http_config', $KEYS_ZONE . $http_config);
-        }
-
-        add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
+        add_keys($block);
 
         my $headers = $block->more_headers;
         my $no_key = defined $block->no_api_key;
@@ -144,6 +139,20 @@ sub tryout_defaults {
                               default_headers($headers, $no_key));
         }
     });
+}
+
+# The keys zone "tryout_keys" of %KEYS in a block, unless its http_config
+# declares one.
+sub add_keys {
+    my ($block) = @_;
+
+    my $http_config = $block->http_config // '';
+
+    if ($http_config !~ /zone=tryout_keys:/) {
+        $block->set_value('http_config', $KEYS_ZONE . $http_config);
+    }
+
+    add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
 }
 
 # The tryout request for one item; custom_headers is JSON text.
@@ -160,7 +169,8 @@ sub tryout_request {
 }
 
 # What a receiver gets, byte for byte: the module's headers in their
-# order, the custom ones (a list of [name, value]) after them.
+# order (X-Partoo-Signature-v1 when a signature is given), the custom ones
+# (a list of [name, value]) after them.
 sub delivered_request {
     my (%a) = @_;
 
@@ -175,6 +185,9 @@ sub delivered_request {
                . ($a{user_agent} // 'Partoo-Webhooks-Tryout/1.0') . "\r\n"
                . "X-Partoo-Webhook-Tryout: true\r\n";
 
+    $head .= "X-Partoo-Signature-v1: $a{signature}\r\n"
+        if defined $a{signature};
+
     for my $h (@{ $a{headers} || [] }) {
         $head .= $h->[1] eq '' ? "$h->[0]:\r\n" : "$h->[0]: $h->[1]\r\n";
     }
@@ -182,11 +195,14 @@ sub delivered_request {
     return $head . "Content-Length: " . length($body) . "\r\n\r\n$body";
 }
 
-# The payload document a tryout sends for an event type.
+# The document a tryout sends for an event type when the org has no
+# sample: the built-in default with $org (the default key's org when not
+# given) as its org_id.
 sub payload_document {
-    my ($event) = @_;
+    my ($event, $org) = @_;
 
-    return qq({"type":"$event","payload":{}});
+    return PartooPayloads::default_document($event,
+                                            $org // $KEYS{org_admin}[3]);
 }
 
 sub json_string {

@@ -23,6 +23,9 @@ package PartooTryout::Receiver;
 #   location=URL  a Location header (for 3xx)
 #   quit_worker=1 send SIGQUIT to the nginx worker first (graceful shutdown)
 #
+# records(NAME) reads requests/NAME back as [head, body] pairs, for checks
+# made after the blocks (JSON fields, signatures).
+#
 # Nothing here depends on a Test::Nginx implementation: it works with the
 # project's runner and with CPAN's Test::Nginx::Socket.
 
@@ -39,7 +42,7 @@ use Socket ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(setup start port refused_port receiver_config
-                    blocked_name);
+                    blocked_name records);
 
 # exported, for "$TEST_NGINX_RECEIVER_PORT" in the blocks' configurations
 $ENV{TEST_NGINX_RECEIVER_PORT} ||= 3985;
@@ -375,6 +378,31 @@ sub quit_worker {
             kill 'QUIT', $1;
         }
     }
+}
+
+# The requests recorded for a url path /t/NAME, in order: [head, body]
+# pairs, the head with its CRLFs and without the blank line.
+sub records {
+    my ($name) = @_;
+
+    my $file = "$Dir/requests/$name";
+
+    open my $in, '<:raw', $file or return ();
+    my $data = do { local $/; <$in> };
+    close $in;
+
+    my @out;
+
+    while ($data =~ /\G([A-Z]+ [^\r]*\r\n(?:[^\r]+\r\n)*)\r\n/gc) {
+        my $head = $1;
+        my $len = $head =~ /^content-length:[ \t]*(\d+)\r$/mi ? $1 : 0;
+        my $body = substr($data, pos($data), $len);
+
+        pos($data) += $len;
+        push @out, [$head, $body];
+    }
+
+    return @out;
 }
 
 # the nginx snippet that serves what the receivers recorded
