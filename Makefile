@@ -97,9 +97,9 @@ fuzz: deps t/fuzz/validate_fuzz
 	    -dict=t/fuzz/validate.dict $(BUILD)/fuzz-corpus
 
 # wrk, and the echo module for a receiver that answers after 1 s
-bench: DEB_PACKAGES += wrk libnginx-mod-http-echo
+bench: DEB_PACKAGES += wrk libnginx-mod-http-echo libnginx-mod-http-js
 bench: deps build
-	bash bench/run
+	perl bench/run
 
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/fuzz/validate_fuzz demo/run
