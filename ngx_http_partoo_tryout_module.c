@@ -113,16 +113,6 @@ static ngx_str_t  ngx_http_partoo_tryout_err_org_id =
 static ngx_str_t  ngx_http_partoo_tryout_err_org_id_required =
     ngx_string("{\"errors\":{\"query\":{\"org_id\":\"is required\"}}}");
 
-static ngx_str_t  ngx_http_partoo_tryout_err_method =
-    ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_err_media_type =
-    ngx_string("{\"errors\":{\"json\":"
-               "\"Unsupported media type. Please use application/json\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_err_too_large =
-    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
-
 static ngx_str_t  ngx_http_partoo_tryout_err_busy =
     ngx_string("{\"errors\":{\"json\":\"too many deliveries in progress\"}}");
 
@@ -285,22 +275,13 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
     ngx_str_t                          *body;
-    ngx_table_elt_t                    *allow;
     ngx_http_partoo_tryout_ctx_t       *ctx;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
 
+    static ngx_str_t  allow = ngx_string("POST");
+
     if (r->method != NGX_HTTP_POST) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "POST");
-
-        return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                           &ngx_http_partoo_tryout_err_method);
+        return ngx_http_partoo_tryout_not_allowed(r, &allow);
     }
 
     /* created before the body is read: it carries the effective org_id */
@@ -320,31 +301,13 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
         return ngx_http_partoo_tryout_reject(r, rc, body);
     }
 
-    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
-        return ngx_http_partoo_tryout_reject(r,
-                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                       &ngx_http_partoo_tryout_err_media_type);
-    }
-
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
-
-    if (r->headers_in.content_length_n > (off_t) ptlcf->max_body_size) {
-        return ngx_http_partoo_tryout_reject(r,
-                                         NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                         &ngx_http_partoo_tryout_err_too_large);
-    }
 
     /* our body filter takes the bytes as they arrive: see below */
     ctx->body.max = ptlcf->max_body_size;
-    ctx->body.reading = 1;
 
-    rc = ngx_http_read_client_request_body(r,
+    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
                                            ngx_http_partoo_tryout_body_handler);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
 }
 
 

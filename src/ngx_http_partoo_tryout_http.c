@@ -13,6 +13,67 @@
 
 static ngx_int_t ngx_http_partoo_tryout_body_append(ngx_http_request_t *r,
     ngx_http_partoo_tryout_body_t *body, u_char *data, size_t len);
+static ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
+
+
+ngx_str_t  ngx_http_partoo_tryout_err_too_large =
+    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_method =
+    ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_media_type =
+    ngx_string("{\"errors\":{\"json\":"
+               "\"Unsupported media type. Please use application/json\"}}");
+
+
+ngx_int_t
+ngx_http_partoo_tryout_not_allowed(ngx_http_request_t *r, ngx_str_t *allow)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value = *allow;
+
+    return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
+                                         &ngx_http_partoo_tryout_err_method);
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body,
+    ngx_http_client_body_handler_pt post_handler)
+{
+    ngx_int_t  rc;
+
+    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
+        return ngx_http_partoo_tryout_reject(r,
+                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       &ngx_http_partoo_tryout_err_media_type);
+    }
+
+    if (r->headers_in.content_length_n > (off_t) body->max) {
+        return ngx_http_partoo_tryout_reject(r,
+                                         NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                         &ngx_http_partoo_tryout_err_too_large);
+    }
+
+    body->reading = 1;
+
+    rc = ngx_http_read_client_request_body(r, post_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
 
 
 /*
@@ -174,7 +235,9 @@ ngx_http_partoo_tryout_body_append(ngx_http_request_t *r,
 }
 
 
-ngx_int_t
+/* "application/json", any letter case, optionally followed by parameters */
+
+static ngx_int_t
 ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r)
 {
     u_char     *p, *last;

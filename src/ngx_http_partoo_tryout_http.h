@@ -38,6 +38,23 @@ typedef struct {
 } ngx_http_partoo_tryout_body_t;
 
 
+/* the 413 answer, also given once the body is read */
+extern ngx_str_t  ngx_http_partoo_tryout_err_too_large;
+
+
+/* the 405 answer, with "allow" for the Allow header */
+ngx_int_t ngx_http_partoo_tryout_not_allowed(ngx_http_request_t *r,
+    ngx_str_t *allow);
+
+/*
+ * Checks the media type and Content-Length, then reads the body of at most
+ * body->max bytes through the module's filter.  NGX_DONE: "post_handler"
+ * finalizes; else the status to return from the content handler.
+ */
+ngx_int_t ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body,
+    ngx_http_client_body_handler_pt post_handler);
+
 /*
  * The body filter's work while "body" is reading: counts the bytes and
  * drops them, all but the last buffer, once there are more than "max".
@@ -53,9 +70,6 @@ ngx_int_t ngx_http_partoo_tryout_body_take(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_partoo_tryout_body_collect(ngx_http_request_t *r,
     ngx_http_partoo_tryout_body_t *body);
-
-/* NGX_OK for "application/json", any letter case, with any parameters */
-ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
 
 /* an answer given before the body is read: the body is discarded */
 ngx_int_t ngx_http_partoo_tryout_reject(ngx_http_request_t *r,

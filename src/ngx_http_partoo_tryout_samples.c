@@ -192,16 +192,6 @@ static ngx_int_t ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf);
     "message_updated, message_created, lead_received"
 
 
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_method =
-    ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_media_type =
-    ngx_string("{\"errors\":{\"json\":"
-               "\"Unsupported media type. Please use application/json\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_too_large =
-    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
-
 static ngx_str_t  ngx_http_partoo_tryout_samples_err_json =
     ngx_string("{\"errors\":{\"json\":\"invalid JSON body\"}}");
 
@@ -304,22 +294,13 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                                   rc;
     ngx_str_t                                   err;
-    ngx_table_elt_t                            *allow;
     ngx_http_partoo_tryout_samples_ctx_t       *ctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
 
+    static ngx_str_t  allow = ngx_string("GET, PUT, DELETE");
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_PUT|NGX_HTTP_DELETE))) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "GET, PUT, DELETE");
-
-        return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                   &ngx_http_partoo_tryout_samples_err_method);
+        return ngx_http_partoo_tryout_not_allowed(r, &allow);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_samples_ctx_t));
@@ -349,20 +330,8 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
         return ngx_http_partoo_tryout_samples_delete(r, ctx);
     }
 
-    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
-        return ngx_http_partoo_tryout_reject(r,
-                               NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                               &ngx_http_partoo_tryout_samples_err_media_type);
-    }
-
     pslcf = ngx_http_get_module_loc_conf(r,
                                          ngx_http_partoo_tryout_samples_module);
-
-    if (r->headers_in.content_length_n > (off_t) pslcf->api_max_size) {
-        return ngx_http_partoo_tryout_reject(r,
-                                NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                &ngx_http_partoo_tryout_samples_err_too_large);
-    }
 
     ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_samples_module);
 
@@ -372,15 +341,9 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
      */
     ctx->body.max = pslcf->api_max_size;
     ctx->body.stored = 1;
-    ctx->body.reading = 1;
 
-    rc = ngx_http_read_client_request_body(r,
+    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
                                    ngx_http_partoo_tryout_samples_put_handler);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
 }
 
 
@@ -507,8 +470,8 @@ ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
     if (ctx->body.too_large) {
         return ngx_http_partoo_tryout_send(r,
                              NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                             ngx_http_partoo_tryout_samples_err_too_large.data,
-                             ngx_http_partoo_tryout_samples_err_too_large.len);
+                                     ngx_http_partoo_tryout_err_too_large.data,
+                                     ngx_http_partoo_tryout_err_too_large.len);
     }
 
     data = ctx->body.data;
