@@ -15,6 +15,7 @@
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_samples.h"
+#include "ngx_http_partoo_tryout_http.h"
 
 
 /* Debian's bundle, as libcurl's own default there */
@@ -42,16 +43,10 @@ typedef struct {
 typedef struct {
     ngx_http_request_t                    *request;
     ngx_http_partoo_tryout_auth_t          auth;     /* from x-APIKey */
-
-    u_char                                *body;
-    size_t                                 body_len;
-    size_t                                 body_size;
+    ngx_http_partoo_tryout_body_t          body;
 
     ngx_http_partoo_tryout_event_e         event;
     ngx_http_partoo_tryout_delivery_t      delivery;
-
-    unsigned                               reading:1;
-    unsigned                               too_large:1;
 } ngx_http_partoo_tryout_ctx_t;
 
 
@@ -70,13 +65,8 @@ static ngx_int_t ngx_http_partoo_tryout_org_id_variable(ngx_http_request_t *r,
 static ngx_int_t ngx_http_partoo_tryout_user_id_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_partoo_tryout_collect_body(ngx_http_request_t *r,
-    ngx_http_partoo_tryout_ctx_t *ctx);
-static ngx_int_t ngx_http_partoo_tryout_append(ngx_http_request_t *r,
-    ngx_http_partoo_tryout_ctx_t *ctx, u_char *data, size_t len);
 static ngx_int_t ngx_http_partoo_tryout_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item);
 static ngx_int_t ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
@@ -85,10 +75,6 @@ static void ngx_http_partoo_tryout_delivered(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx);
 static ngx_int_t ngx_http_partoo_tryout_busy(ngx_http_request_t *r);
-static ngx_int_t ngx_http_partoo_tryout_reject(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *body);
-static ngx_int_t ngx_http_partoo_tryout_send(ngx_http_request_t *r,
-    ngx_uint_t status, u_char *body, size_t len);
 
 static ngx_int_t ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -126,16 +112,6 @@ static ngx_str_t  ngx_http_partoo_tryout_err_org_id =
 
 static ngx_str_t  ngx_http_partoo_tryout_err_org_id_required =
     ngx_string("{\"errors\":{\"query\":{\"org_id\":\"is required\"}}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_err_method =
-    ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_err_media_type =
-    ngx_string("{\"errors\":{\"json\":"
-               "\"Unsupported media type. Please use application/json\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_err_too_large =
-    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
 
 static ngx_str_t  ngx_http_partoo_tryout_err_busy =
     ngx_string("{\"errors\":{\"json\":\"too many deliveries in progress\"}}");
@@ -299,22 +275,13 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
     ngx_str_t                          *body;
-    ngx_table_elt_t                    *allow;
     ngx_http_partoo_tryout_ctx_t       *ctx;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
 
+    static ngx_str_t  allow = ngx_string("POST");
+
     if (r->method != NGX_HTTP_POST) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "POST");
-
-        return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                           &ngx_http_partoo_tryout_err_method);
+        return ngx_http_partoo_tryout_not_allowed(r, &allow);
     }
 
     /* created before the body is read: it carries the effective org_id */
@@ -334,30 +301,13 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
         return ngx_http_partoo_tryout_reject(r, rc, body);
     }
 
-    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
-        return ngx_http_partoo_tryout_reject(r,
-                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                       &ngx_http_partoo_tryout_err_media_type);
-    }
-
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
 
-    if (r->headers_in.content_length_n > (off_t) ptlcf->max_body_size) {
-        return ngx_http_partoo_tryout_reject(r,
-                                         NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                         &ngx_http_partoo_tryout_err_too_large);
-    }
-
     /* our body filter takes the bytes as they arrive: see below */
-    ctx->reading = 1;
+    ctx->body.max = ptlcf->max_body_size;
 
-    rc = ngx_http_read_client_request_body(r,
+    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
                                            ngx_http_partoo_tryout_body_handler);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
 }
 
 
@@ -496,15 +446,16 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
     ngx_http_partoo_tryout_verdict_e           verdict;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
-    ctx->reading = 0;
+    ctx->body.reading = 0;
 
-    rc = ngx_http_partoo_tryout_collect_body(r, ctx);
+    /* set when another module (mirror, say) read the body before ours */
+    rc = ngx_http_partoo_tryout_body_collect(r, &ctx->body);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
     }
 
-    if (ctx->too_large) {
+    if (ctx->body.too_large) {
         rc = ngx_http_partoo_tryout_send(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                      ngx_http_partoo_tryout_err_too_large.data,
                                      ngx_http_partoo_tryout_err_too_large.len);
@@ -515,8 +466,8 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
     ptmcf = ngx_http_get_module_main_conf(r, ngx_http_partoo_tryout_module);
 
     verdict = ngx_http_partoo_tryout_validate(ptmcf->validator,
-                                              (const char *) ctx->body,
-                                              ctx->body_len, &item);
+                                              (const char *) ctx->body.data,
+                                              ctx->body.len, &item);
 
     if (verdict == NGX_HTTP_PARTOO_TRYOUT_INVALID) {
         /* the output may outlive the item: the body goes to the pool */
@@ -722,247 +673,23 @@ ngx_http_partoo_tryout_busy(ngx_http_request_t *r)
 
 
 /*
- * The body filter normally takes the bytes before nginx stores them, so
- * rb->bufs is empty here.  It is not when another module (mirror with
- * mirror_request_body, say) read the body earlier: then it may sit in
- * memory or in a temporary file, and is gathered from there.
- */
-
-static ngx_int_t
-ngx_http_partoo_tryout_collect_body(ngx_http_request_t *r,
-    ngx_http_partoo_tryout_ctx_t *ctx)
-{
-    off_t         offset;
-    size_t        len;
-    ssize_t       n;
-    u_char        buf[4096];
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    if (r->request_body == NULL) {
-        return NGX_OK;
-    }
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (!b->in_file) {
-            if (ngx_http_partoo_tryout_append(r, ctx, b->pos, b->last - b->pos)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            continue;
-        }
-
-        for (offset = b->file_pos; offset < b->file_last; offset += n) {
-            len = ngx_min((off_t) sizeof(buf), b->file_last - offset);
-
-            n = ngx_read_file(b->file, buf, len, offset);
-            if (n <= 0) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            if (ngx_http_partoo_tryout_append(r, ctx, buf, n) != NGX_OK) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            if (ctx->too_large) {
-                return NGX_OK;
-            }
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_partoo_tryout_append(ngx_http_request_t *r,
-    ngx_http_partoo_tryout_ctx_t *ctx, u_char *data, size_t len)
-{
-    size_t                              size;
-    u_char                             *p;
-    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
-
-    if (ctx->too_large || len == 0) {
-        return NGX_OK;
-    }
-
-    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
-
-    if (len > ptlcf->max_body_size - ctx->body_len) {
-        ctx->too_large = 1;
-        return NGX_OK;
-    }
-
-    if (ctx->body_len + len > ctx->body_size) {
-
-        /* a known length is allocated once; chunked bodies grow by doubling */
-
-        if (r->headers_in.content_length_n > 0) {
-            size = r->headers_in.content_length_n;
-
-        } else {
-            size = ngx_max(2 * ctx->body_size, 4096);
-        }
-
-        size = ngx_min(ngx_max(size, ctx->body_len + len),
-                       ptlcf->max_body_size);
-
-        p = ngx_pnalloc(r->pool, size);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ctx->body_len) {
-            ngx_memcpy(p, ctx->body, ctx->body_len);
-        }
-
-        ctx->body = p;
-        ctx->body_size = size;
-    }
-
-    ngx_memcpy(ctx->body + ctx->body_len, data, len);
-    ctx->body_len += len;
-
-    return NGX_OK;
-}
-
-
-/*
- * Counts and copies the body while it is read, so a body over
- * partoo_tryout_max_body_size is never stored whole, in memory or on disk:
- * the excess is consumed and dropped, and the body handler answers 413.
- * Only the last (empty) buffer reaches nginx's save filter, to mark the end.
+ * nginx's save filter gets only the end of the body: see
+ * ngx_http_partoo_tryout_body_take()
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_buf_t                     *b;
-    ngx_chain_t                   *cl, last;
     ngx_http_partoo_tryout_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
 
-    if (ctx == NULL || !ctx->reading) {
+    if (ctx == NULL || !ctx->body.reading) {
         return ngx_http_partoo_tryout_next_body_filter(r, in);
     }
 
-    for (cl = in; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (ngx_http_partoo_tryout_append(r, ctx, b->pos, b->last - b->pos)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        b->pos = b->last;
-
-        if (b->last_buf) {
-            last.buf = b;
-            last.next = NULL;
-
-            return ngx_http_partoo_tryout_next_body_filter(r, &last);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* "application/json", any letter case, optionally followed by parameters */
-
-static ngx_int_t
-ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r)
-{
-    u_char     *p, *last;
-    ngx_str_t  *type;
-
-    static u_char  json[] = "application/json";
-
-    if (r->headers_in.content_type == NULL) {
-        return NGX_DECLINED;
-    }
-
-    type = &r->headers_in.content_type->value;
-
-    if (type->len < sizeof(json) - 1
-        || ngx_strncasecmp(type->data, json, sizeof(json) - 1) != 0)
-    {
-        return NGX_DECLINED;
-    }
-
-    p = type->data + sizeof(json) - 1;
-    last = type->data + type->len;
-
-    while (p < last && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
-
-    if (p == last || *p == ';') {
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-/* an answer given before the body is read: the body is discarded */
-
-static ngx_int_t
-ngx_http_partoo_tryout_reject(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *body)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_partoo_tryout_send(r, status, body->data, body->len);
-}
-
-
-static ngx_int_t
-ngx_http_partoo_tryout_send(ngx_http_request_t *r, ngx_uint_t status,
-    u_char *body, size_t len)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_partoo_tryout_body_take(r, &ctx->body, in,
+                                       ngx_http_partoo_tryout_next_body_filter);
 }
 
 

@@ -30,10 +30,10 @@
 #include <jansson.h>
 
 #include "ngx_http_partoo_tryout_keys.h"
+#include "ngx_http_partoo_tryout_http.h"
 
 
 #define NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX  255
-#define NGX_HTTP_PARTOO_TRYOUT_ORG_ID_MAX   0x7fffffffffffffffLL
 
 /* pages kept free beyond two sets: partly used slab pages of each size */
 #define NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES  16
@@ -1850,8 +1850,8 @@ ngx_http_partoo_tryout_keys_header(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args, int64_t *org_id)
 {
-    u_char      *p, *q, *last, *v;
-    int64_t      n, d;
+    u_char      *p, *q, *last;
+    int64_t      n;
     ngx_uint_t   found;
 
     static u_char  name[] = "org_id";
@@ -1882,27 +1882,9 @@ ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args, int64_t *org_id)
             return NGX_ERROR;
         }
 
-        v = p + sizeof(name);
-
-        if (v >= q) {
-            return NGX_ERROR;
-        }
-
-        for (n = 0; v < q; v++) {
-            if (*v < '0' || *v > '9') {
-                return NGX_ERROR;
-            }
-
-            d = *v - '0';
-
-            if (n > (NGX_HTTP_PARTOO_TRYOUT_ORG_ID_MAX - d) / 10) {
-                return NGX_ERROR;
-            }
-
-            n = n * 10 + d;
-        }
-
-        if (n == 0) {
+        if (ngx_http_partoo_tryout_parse_org_id(p + sizeof(name), q, &n)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 

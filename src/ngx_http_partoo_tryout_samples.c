@@ -12,6 +12,7 @@
 #include "ngx_http_partoo_tryout_sign.h"
 #include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_validate.h"
+#include "ngx_http_partoo_tryout_http.h"
 
 
 /* the leading base64 characters of a key's signature of a fixed text */
@@ -110,12 +111,9 @@ typedef struct {
 
 
 typedef struct {
-    off_t                          received;
     int64_t                        org_id;
     ngx_uint_t                     event;
-
-    unsigned                       reading:1;
-    unsigned                       too_large:1;
+    ngx_http_partoo_tryout_body_t  body;
 } ngx_http_partoo_tryout_samples_ctx_t;
 
 
@@ -123,25 +121,15 @@ static ngx_int_t ngx_http_partoo_tryout_samples_api_handler(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx, ngx_str_t *err);
-static ngx_int_t ngx_http_partoo_tryout_samples_org_id(ngx_str_t *value,
-    int64_t *org_id);
 static void ngx_http_partoo_tryout_samples_put_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx);
-static ngx_int_t ngx_http_partoo_tryout_samples_read_body(
-    ngx_http_request_t *r, u_char **data, size_t *len);
 static ngx_int_t ngx_http_partoo_tryout_samples_get(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx);
 static ngx_int_t ngx_http_partoo_tryout_samples_delete(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx);
 static ngx_int_t ngx_http_partoo_tryout_samples_body_filter(
     ngx_http_request_t *r, ngx_chain_t *in);
-static ngx_int_t ngx_http_partoo_tryout_samples_json_media_type(
-    ngx_http_request_t *r);
-static ngx_int_t ngx_http_partoo_tryout_samples_reject(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *body);
-static ngx_int_t ngx_http_partoo_tryout_samples_send(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *body);
 
 static ngx_int_t ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone,
     int64_t org_id, ngx_uint_t event, u_char *data, size_t len,
@@ -203,16 +191,6 @@ static ngx_int_t ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf);
     "business_created, business_updated, business_deleted, "                  \
     "message_updated, message_created, lead_received"
 
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_method =
-    ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_media_type =
-    ngx_string("{\"errors\":{\"json\":"
-               "\"Unsupported media type. Please use application/json\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_too_large =
-    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
 
 static ngx_str_t  ngx_http_partoo_tryout_samples_err_json =
     ngx_string("{\"errors\":{\"json\":\"invalid JSON body\"}}");
@@ -316,22 +294,13 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                                   rc;
     ngx_str_t                                   err;
-    ngx_table_elt_t                            *allow;
     ngx_http_partoo_tryout_samples_ctx_t       *ctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
 
+    static ngx_str_t  allow = ngx_string("GET, PUT, DELETE");
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_PUT|NGX_HTTP_DELETE))) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "GET, PUT, DELETE");
-
-        return ngx_http_partoo_tryout_samples_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                   &ngx_http_partoo_tryout_samples_err_method);
+        return ngx_http_partoo_tryout_not_allowed(r, &allow);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_samples_ctx_t));
@@ -342,8 +311,7 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
     rc = ngx_http_partoo_tryout_samples_query(r, ctx, &err);
 
     if (rc == NGX_DECLINED) {
-        return ngx_http_partoo_tryout_samples_reject(r, NGX_HTTP_BAD_REQUEST,
-                                                     &err);
+        return ngx_http_partoo_tryout_reject(r, NGX_HTTP_BAD_REQUEST, &err);
     }
 
     if (rc != NGX_OK) {
@@ -362,33 +330,20 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
         return ngx_http_partoo_tryout_samples_delete(r, ctx);
     }
 
-    if (ngx_http_partoo_tryout_samples_json_media_type(r) != NGX_OK) {
-        return ngx_http_partoo_tryout_samples_reject(r,
-                               NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                               &ngx_http_partoo_tryout_samples_err_media_type);
-    }
-
     pslcf = ngx_http_get_module_loc_conf(r,
                                          ngx_http_partoo_tryout_samples_module);
 
-    if (r->headers_in.content_length_n > (off_t) pslcf->api_max_size) {
-        return ngx_http_partoo_tryout_samples_reject(r,
-                                NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                &ngx_http_partoo_tryout_samples_err_too_large);
-    }
-
     ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_samples_module);
 
-    /* the body filter counts the bytes and drops them past the limit */
-    ctx->reading = 1;
+    /*
+     * The body filter counts the bytes and drops them past the limit;
+     * below it, nginx keeps them as client_body_buffer_size says.
+     */
+    ctx->body.max = pslcf->api_max_size;
+    ctx->body.stored = 1;
 
-    rc = ngx_http_read_client_request_body(r,
+    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
                                    ngx_http_partoo_tryout_samples_put_handler);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
 }
 
 
@@ -413,7 +368,9 @@ ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
     if (ngx_http_arg(r, (u_char *) "org_id", 6, &value) != NGX_OK) {
         org_err = &ngx_http_partoo_tryout_samples_msg_required;
 
-    } else if (ngx_http_partoo_tryout_samples_org_id(&value, &ctx->org_id)
+    } else if (ngx_http_partoo_tryout_parse_org_id(value.data,
+                                                   value.data + value.len,
+                                                   &ctx->org_id)
                != NGX_OK)
     {
         org_err = &ngx_http_partoo_tryout_samples_msg_integer;
@@ -480,50 +437,13 @@ ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
 }
 
 
-/* the tryout's rule: a positive decimal integer that fits in 63 bits */
-
-static ngx_int_t
-ngx_http_partoo_tryout_samples_org_id(ngx_str_t *value, int64_t *org_id)
-{
-    u_char    *p, *last;
-    uint64_t   n;
-
-    if (value->len == 0) {
-        return NGX_ERROR;
-    }
-
-    n = 0;
-    last = value->data + value->len;
-
-    for (p = value->data; p < last; p++) {
-        if (*p < '0' || *p > '9') {
-            return NGX_ERROR;
-        }
-
-        if (n > ((uint64_t) INT64_MAX - (*p - '0')) / 10) {
-            return NGX_ERROR;
-        }
-
-        n = n * 10 + (*p - '0');
-    }
-
-    if (n == 0) {
-        return NGX_ERROR;
-    }
-
-    *org_id = (int64_t) n;
-
-    return NGX_OK;
-}
-
-
 static void
 ngx_http_partoo_tryout_samples_put_handler(ngx_http_request_t *r)
 {
     ngx_http_partoo_tryout_samples_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_samples_module);
-    ctx->reading = 0;
+    ctx->body.reading = 0;
 
     ngx_http_finalize_request(r, ngx_http_partoo_tryout_samples_put(r, ctx));
 }
@@ -533,32 +453,29 @@ static ngx_int_t
 ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx)
 {
-    u_char                                     *data;
+    u_char                                     *data, *p;
     size_t                                      len;
     ngx_int_t                                   rc;
-    ngx_str_t                                   body;
     ngx_http_partoo_tryout_samples_zone_t      *zctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
 
     pslcf = ngx_http_get_module_loc_conf(r,
                                          ngx_http_partoo_tryout_samples_module);
 
-    if (ctx->too_large) {
-        return ngx_http_partoo_tryout_samples_send(r,
-                                 NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                 &ngx_http_partoo_tryout_samples_err_too_large);
-    }
-
-    rc = ngx_http_partoo_tryout_samples_read_body(r, &data, &len);
+    rc = ngx_http_partoo_tryout_body_collect(r, &ctx->body);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    if (len > pslcf->api_max_size) {
-        return ngx_http_partoo_tryout_samples_send(r,
-                                 NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                 &ngx_http_partoo_tryout_samples_err_too_large);
+    if (ctx->body.too_large) {
+        return ngx_http_partoo_tryout_send(r,
+                             NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                     ngx_http_partoo_tryout_err_too_large.data,
+                                     ngx_http_partoo_tryout_err_too_large.len);
     }
+
+    data = ctx->body.data;
+    len = ctx->body.len;
 
     switch (ngx_http_partoo_tryout_payload_check((char *) data, len, NULL, 0)) {
 
@@ -566,12 +483,14 @@ ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
         break;
 
     case NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_INVALID:
-        return ngx_http_partoo_tryout_samples_send(r, NGX_HTTP_BAD_REQUEST,
-                                 &ngx_http_partoo_tryout_samples_err_json);
+        return ngx_http_partoo_tryout_send(r, NGX_HTTP_BAD_REQUEST,
+                               ngx_http_partoo_tryout_samples_err_json.data,
+                               ngx_http_partoo_tryout_samples_err_json.len);
 
     case NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_NOT_OBJECT:
-        return ngx_http_partoo_tryout_samples_send(r, NGX_HTTP_BAD_REQUEST,
-                                 &ngx_http_partoo_tryout_samples_err_object);
+        return ngx_http_partoo_tryout_send(r, NGX_HTTP_BAD_REQUEST,
+                             ngx_http_partoo_tryout_samples_err_object.data,
+                             ngx_http_partoo_tryout_samples_err_object.len);
 
     default:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -587,95 +506,28 @@ ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
         len = sizeof(NGX_HTTP_PARTOO_TRYOUT_SAMPLES_ZONE_LIMIT)
               + NGX_SIZE_T_LEN;
 
-        body.data = ngx_pnalloc(r->pool, len);
-        if (body.data == NULL) {
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        body.len = ngx_sprintf(body.data,
-                               NGX_HTTP_PARTOO_TRYOUT_SAMPLES_ZONE_LIMIT,
-                               zctx->sh->max_size)
-                   - body.data;
+        len = ngx_sprintf(p, NGX_HTTP_PARTOO_TRYOUT_SAMPLES_ZONE_LIMIT,
+                          zctx->sh->max_size)
+              - p;
 
-        return ngx_http_partoo_tryout_samples_send(r,
-                                     NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, &body);
+        return ngx_http_partoo_tryout_send(r,
+                                           NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                           p, len);
     }
 
     if (rc != NGX_OK && rc != NGX_DONE) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_partoo_tryout_samples_send(r,
-                             (rc == NGX_OK) ? NGX_HTTP_CREATED
-                                            : NGX_HTTP_NO_CONTENT,
-                             NULL);
-}
-
-
-/*
- * The body in one buffer, as nginx kept it: in memory, in a temporary file
- * when it outgrew client_body_buffer_size, or both.
- */
-
-static ngx_int_t
-ngx_http_partoo_tryout_samples_read_body(ngx_http_request_t *r,
-    u_char **data, size_t *len)
-{
-    off_t         size;
-    u_char       *p;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    *data = NULL;
-    *len = 0;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    size = 0;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-        size += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
-    }
-
-    if (size == 0) {
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(r->pool, size);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    *data = p;
-    *len = size;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-            continue;
-        }
-
-        n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
-                          b->file_pos);
-
-        if (n != b->file_last - b->file_pos) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "partoo tryout samples: read %z of %O bytes "
-                          "from \"%V\"", n, b->file_last - b->file_pos,
-                          &b->file->name);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        p += n;
-    }
-
-    return NGX_OK;
+    return ngx_http_partoo_tryout_send(r,
+                                       (rc == NGX_OK) ? NGX_HTTP_CREATED
+                                                      : NGX_HTTP_NO_CONTENT,
+                                       NULL, 0);
 }
 
 
@@ -686,7 +538,6 @@ ngx_http_partoo_tryout_samples_get(ngx_http_request_t *r,
     u_char                                     *p;
     size_t                                      len;
     ngx_int_t                                   rc;
-    ngx_str_t                                   body;
     ngx_http_partoo_tryout_sample_t            *s;
     ngx_http_partoo_tryout_samples_zone_t      *zctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
@@ -723,18 +574,16 @@ ngx_http_partoo_tryout_samples_get(ngx_http_request_t *r,
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
     if (s == NULL) {
-        return ngx_http_partoo_tryout_samples_send(r, NGX_HTTP_NOT_FOUND,
-                                 &ngx_http_partoo_tryout_samples_err_not_found);
+        return ngx_http_partoo_tryout_send(r, NGX_HTTP_NOT_FOUND,
+                             ngx_http_partoo_tryout_samples_err_not_found.data,
+                             ngx_http_partoo_tryout_samples_err_not_found.len);
     }
 
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    body.data = p;
-    body.len = len;
-
-    return ngx_http_partoo_tryout_samples_send(r, NGX_HTTP_OK, &body);
+    return ngx_http_partoo_tryout_send(r, NGX_HTTP_OK, p, len);
 }
 
 
@@ -767,164 +616,31 @@ ngx_http_partoo_tryout_samples_delete(ngx_http_request_t *r,
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
     if (s == NULL) {
-        return ngx_http_partoo_tryout_samples_send(r, NGX_HTTP_NOT_FOUND,
-                                 &ngx_http_partoo_tryout_samples_err_not_found);
+        return ngx_http_partoo_tryout_send(r, NGX_HTTP_NOT_FOUND,
+                             ngx_http_partoo_tryout_samples_err_not_found.data,
+                             ngx_http_partoo_tryout_samples_err_not_found.len);
     }
 
-    return ngx_http_partoo_tryout_samples_send(r, NGX_HTTP_NO_CONTENT, NULL);
+    return ngx_http_partoo_tryout_send(r, NGX_HTTP_NO_CONTENT, NULL, 0);
 }
 
 
-/*
- * Counts a PUT body while it is read: past the API's max_size the bytes
- * are consumed and dropped, never stored, and the body handler answers
- * 413.  Chunked bodies included, which a Content-Length check cannot see.
- */
+/* PUT bodies: see ngx_http_partoo_tryout_body_take() */
 
 static ngx_int_t
 ngx_http_partoo_tryout_samples_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in)
 {
-    ngx_chain_t                                *cl, last;
-    ngx_http_partoo_tryout_samples_ctx_t       *ctx;
-    ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
+    ngx_http_partoo_tryout_samples_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_samples_module);
 
-    if (ctx == NULL || !ctx->reading) {
+    if (ctx == NULL || !ctx->body.reading) {
         return ngx_http_partoo_tryout_samples_next_body_filter(r, in);
     }
 
-    pslcf = ngx_http_get_module_loc_conf(r,
-                                         ngx_http_partoo_tryout_samples_module);
-
-    if (!ctx->too_large) {
-        for (cl = in; cl; cl = cl->next) {
-            ctx->received += cl->buf->last - cl->buf->pos;
-        }
-
-        if (ctx->received <= (off_t) pslcf->api_max_size) {
-            return ngx_http_partoo_tryout_samples_next_body_filter(r, in);
-        }
-
-        ctx->too_large = 1;
-    }
-
-    for (cl = in; cl; cl = cl->next) {
-        cl->buf->pos = cl->buf->last;
-
-        if (cl->buf->last_buf) {
-            last.buf = cl->buf;
-            last.next = NULL;
-
-            return ngx_http_partoo_tryout_samples_next_body_filter(r, &last);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* "application/json", any letter case, optionally followed by parameters */
-
-static ngx_int_t
-ngx_http_partoo_tryout_samples_json_media_type(ngx_http_request_t *r)
-{
-    u_char     *p, *last;
-    ngx_str_t  *type;
-
-    static u_char  json[] = "application/json";
-
-    if (r->headers_in.content_type == NULL) {
-        return NGX_DECLINED;
-    }
-
-    type = &r->headers_in.content_type->value;
-
-    if (type->len < sizeof(json) - 1
-        || ngx_strncasecmp(type->data, json, sizeof(json) - 1) != 0)
-    {
-        return NGX_DECLINED;
-    }
-
-    p = type->data + sizeof(json) - 1;
-    last = type->data + type->len;
-
-    while (p < last && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
-
-    if (p == last || *p == ';') {
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-/* an answer given before the body is read: the body is discarded */
-
-static ngx_int_t
-ngx_http_partoo_tryout_samples_reject(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_str_t *body)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_partoo_tryout_samples_send(r, status, body);
-}
-
-
-/* a JSON body, or none for 201 and 204 */
-
-static ngx_int_t
-ngx_http_partoo_tryout_samples_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *body)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    r->headers_out.status = status;
-
-    if (body == NULL) {
-        r->headers_out.content_length_n = 0;
-        r->header_only = 1;
-
-        return ngx_http_send_header(r);
-    }
-
-    r->headers_out.content_length_n = body->len;
-
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body->data;
-    b->last = body->data + body->len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_partoo_tryout_body_take(r, &ctx->body, in,
+                               ngx_http_partoo_tryout_samples_next_body_filter);
 }
 
 

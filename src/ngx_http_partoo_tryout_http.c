@@ -1,0 +1,365 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_partoo_tryout_http.h"
+
+
+static ngx_int_t ngx_http_partoo_tryout_body_append(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body, u_char *data, size_t len);
+static ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
+
+
+ngx_str_t  ngx_http_partoo_tryout_err_too_large =
+    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_method =
+    ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
+
+static ngx_str_t  ngx_http_partoo_tryout_err_media_type =
+    ngx_string("{\"errors\":{\"json\":"
+               "\"Unsupported media type. Please use application/json\"}}");
+
+
+ngx_int_t
+ngx_http_partoo_tryout_not_allowed(ngx_http_request_t *r, ngx_str_t *allow)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value = *allow;
+
+    return ngx_http_partoo_tryout_reject(r, NGX_HTTP_NOT_ALLOWED,
+                                         &ngx_http_partoo_tryout_err_method);
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body,
+    ngx_http_client_body_handler_pt post_handler)
+{
+    ngx_int_t  rc;
+
+    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
+        return ngx_http_partoo_tryout_reject(r,
+                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       &ngx_http_partoo_tryout_err_media_type);
+    }
+
+    if (r->headers_in.content_length_n > (off_t) body->max) {
+        return ngx_http_partoo_tryout_reject(r,
+                                         NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                         &ngx_http_partoo_tryout_err_too_large);
+    }
+
+    body->reading = 1;
+
+    rc = ngx_http_read_client_request_body(r, post_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * So a body over "max" is never stored whole, in memory or on disk: the
+ * excess is consumed and dropped, and the body handler answers 413.
+ * Chunked bodies included, which a Content-Length check cannot see.  Only
+ * the last (empty) buffer reaches nginx's save filter, to mark the end.
+ */
+
+ngx_int_t
+ngx_http_partoo_tryout_body_take(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body, ngx_chain_t *in,
+    ngx_http_request_body_filter_pt next)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl, last;
+
+    if (body->stored && !body->too_large) {
+        for (cl = in; cl; cl = cl->next) {
+            body->received += cl->buf->last - cl->buf->pos;
+        }
+
+        if (body->received <= body->max) {
+            return next(r, in);
+        }
+
+        body->too_large = 1;
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!body->stored
+            && ngx_http_partoo_tryout_body_append(r, body, b->pos,
+                                                  b->last - b->pos)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        b->pos = b->last;
+
+        if (b->last_buf) {
+            last.buf = b;
+            last.next = NULL;
+
+            return next(r, &last);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_body_collect(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body)
+{
+    off_t         offset;
+    size_t        len;
+    ssize_t       n;
+    u_char        buf[4096];
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    /* the answer is 413 whatever was kept */
+    if (r->request_body == NULL || body->too_large) {
+        return NGX_OK;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!b->in_file) {
+            if (ngx_http_partoo_tryout_body_append(r, body, b->pos,
+                                                   b->last - b->pos)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            continue;
+        }
+
+        for (offset = b->file_pos; offset < b->file_last; offset += n) {
+            len = ngx_min((off_t) sizeof(buf), b->file_last - offset);
+
+            n = ngx_read_file(b->file, buf, len, offset);
+            if (n <= 0) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "partoo tryout: read %z of %O bytes "
+                              "from \"%V\"", n, b->file_last - offset,
+                              &b->file->name);
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (ngx_http_partoo_tryout_body_append(r, body, buf, n)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (body->too_large) {
+                return NGX_OK;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_body_append(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body, u_char *data, size_t len)
+{
+    size_t   size;
+    u_char  *p;
+
+    if (body->too_large || len == 0) {
+        return NGX_OK;
+    }
+
+    if (len > body->max - body->len) {
+        body->too_large = 1;
+        return NGX_OK;
+    }
+
+    if (body->len + len > body->size) {
+
+        /* a known length is allocated once; chunked bodies grow by doubling */
+
+        if (r->headers_in.content_length_n > 0) {
+            size = r->headers_in.content_length_n;
+
+        } else {
+            size = ngx_max(2 * body->size, 4096);
+        }
+
+        size = ngx_min(ngx_max(size, body->len + len), body->max);
+
+        p = ngx_pnalloc(r->pool, size);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (body->len) {
+            ngx_memcpy(p, body->data, body->len);
+        }
+
+        body->data = p;
+        body->size = size;
+    }
+
+    ngx_memcpy(body->data + body->len, data, len);
+    body->len += len;
+
+    return NGX_OK;
+}
+
+
+/* "application/json", any letter case, optionally followed by parameters */
+
+static ngx_int_t
+ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r)
+{
+    u_char     *p, *last;
+    ngx_str_t  *type;
+
+    static u_char  json[] = "application/json";
+
+    if (r->headers_in.content_type == NULL) {
+        return NGX_DECLINED;
+    }
+
+    type = &r->headers_in.content_type->value;
+
+    if (type->len < sizeof(json) - 1
+        || ngx_strncasecmp(type->data, json, sizeof(json) - 1) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = type->data + sizeof(json) - 1;
+    last = type->data + type->len;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    if (p == last || *p == ';') {
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_reject(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_partoo_tryout_send(r, status, body->data, body->len);
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_send(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+
+    if (body == NULL) {
+        r->headers_out.content_length_n = 0;
+        r->header_only = 1;
+
+        return ngx_http_send_header(r);
+    }
+
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_parse_org_id(u_char *p, u_char *last,
+    int64_t *org_id)
+{
+    uint64_t  n;
+
+    if (p >= last) {
+        return NGX_ERROR;
+    }
+
+    for (n = 0; p < last; p++) {
+        if (*p < '0' || *p > '9') {
+            return NGX_ERROR;
+        }
+
+        if (n > ((uint64_t) INT64_MAX - (*p - '0')) / 10) {
+            return NGX_ERROR;
+        }
+
+        n = n * 10 + (*p - '0');
+    }
+
+    if (n == 0) {
+        return NGX_ERROR;
+    }
+
+    *org_id = (int64_t) n;
+
+    return NGX_OK;
+}
