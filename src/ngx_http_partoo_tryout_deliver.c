@@ -24,6 +24,12 @@
 /* idle easy handles kept per worker for reuse */
 #define NGX_HTTP_PARTOO_TRYOUT_FREE_MAX     256
 
+/*
+ * idle connections kept per policy: libcurl's default, 4 per easy handle
+ * in the multi handle, shrinks with a lull and closes warm connections
+ */
+#define NGX_HTTP_PARTOO_TRYOUT_IDLE_MAX     256
+
 /* how much later than curl's own timeout the engine cuts a transfer */
 #define NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK   1000
 
@@ -289,6 +295,9 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
                              ngx_http_partoo_tryout_engine_timer)
            != CURLM_OK
         || curl_multi_setopt(engine->multi, CURLMOPT_TIMERDATA, engine)
+           != CURLM_OK
+        || curl_multi_setopt(engine->multi, CURLMOPT_MAXCONNECTS,
+                             (long) NGX_HTTP_PARTOO_TRYOUT_IDLE_MAX)
            != CURLM_OK)
     {
         goto failed;

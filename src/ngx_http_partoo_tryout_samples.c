@@ -21,6 +21,10 @@
 /* signatures of default documents kept per worker and location */
 #define NGX_HTTP_PARTOO_TRYOUT_SAMPLES_CACHE  1024
 
+/* JSON's insignificant whitespace, RFC 8259 section 2 */
+#define ngx_http_partoo_tryout_samples_json_ws(c)                             \
+    ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
+
 
 typedef struct {
     ngx_rbtree_t                   rbtree;
@@ -1567,6 +1571,17 @@ ngx_http_partoo_tryout_samples_default_payload(ngx_conf_t *cf,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V %V\": \"%V\": %s",
                            &cmd->name, &value[1], &value[2], err);
         return NGX_CONF_ERROR;
+    }
+
+    /* sent compact: not the file's final newline, nor indentation before */
+
+    while (len && ngx_http_partoo_tryout_samples_json_ws(text[len - 1])) {
+        len--;
+    }
+
+    while (len && ngx_http_partoo_tryout_samples_json_ws(text[0])) {
+        text++;
+        len--;
     }
 
     /* Partoo's pages show whole envelopes: one pasted as is is unwrapped */

@@ -1,7 +1,8 @@
 # The default payloads: each event type's built-in document reaches the
 # receiver byte for byte, the answer's "payload" embeds the same bytes, and
 # the caller's effective org_id is written where the event carries one.
-# partoo_tryout_default_payload replaces a default with a file's bytes.
+# partoo_tryout_default_payload replaces a default with a file's bytes,
+# less the whitespace around the document (a file's final newline).
 # After the blocks, every body a receiver got is parsed as JSON and checked
 # for the fields of Partoo's published examples.
 
@@ -25,10 +26,11 @@ our %KEY = map { $_ => $PartooTryout::KEYS{$_}[0] } keys %PartooTryout::KEYS;
 our $MAX_ORG = '9223372036854775807';
 
 # Override files, with the whitespace, escapes and raw UTF-8 of a file a
-# person wrote: sent as they are, but for the org_id value.
-our $LEAD_FILE = qq({\n  "id": 7,\n  "source": "form",\n)
+# person wrote: sent as they are, but for the org_id value and the
+# whitespace before and after the document.
+our $LEAD_FILE = qq(\r\n \t{\n  "id": 7,\n  "source": "form",\n)
                  . qq(  "business_name": "Caf\xc3\xa9 \\u00e9 \\"Chez\\" \\/",\n)
-                 . qq(  "values": [ ]\n}\n);
+                 . qq(  "values": [ ]\n}\n \t\r\n);
 
 our $DELETED_FILE = qq({"business": {"org_id": "replaced", "status": "closed",)
                     . qq( "name": "Gone shop"}}\n);
@@ -67,9 +69,12 @@ sub got {
                                       payload => $doc))];
 }
 
-# The envelope of an override file's text, as sent.
+# The envelope of an override file's text, as sent: compact, so without
+# the whitespace around the document.
 sub wrapped {
     my ($event, $text) = @_;
+
+    $text =~ s/^[ \t\r\n]+|[ \t\r\n]+\z//g;
 
     return qq({"type":"$event","payload":$text});
 }
@@ -311,7 +316,7 @@ main::key_header('other_org')
 
 
 
-=== TEST 10: an override file is sent byte for byte
+=== TEST 10: an override is sent byte for byte, less the whitespace around
 --- user_files eval
 ">>> lead.json\n$main::LEAD_FILE"
 --- config eval
