@@ -59,6 +59,10 @@ typedef struct {
 
 struct ngx_http_partoo_tryout_transfer_s {
     CURL                                    *easy;
+
+    /* the location the handle's options are for, NULL: reset them */
+    ngx_http_partoo_tryout_deliver_conf_t   *conf;
+
     struct curl_slist                       *headers;
     ngx_queue_t                              queue;     /* free or busy */
     ngx_http_partoo_tryout_policy_t         *policy;
@@ -111,6 +115,10 @@ typedef struct {
     ngx_queue_t                              busy;
     ngx_uint_t                               in_flight;
 
+    /* curl's connected sockets by fd, watched or parked, see park() */
+    ngx_connection_t                       **conns;
+    ngx_uint_t                               nconns;
+
     pthread_mutex_t                          locks[CURL_LOCK_DATA_LAST];
     ngx_uint_t                               nlocks;
 
@@ -133,6 +141,9 @@ static ngx_int_t ngx_http_partoo_tryout_transfer_setup(
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_delivery_t *d, u_char *body,
     const ngx_http_partoo_tryout_header_t *headers, size_t nheaders);
+static ngx_int_t ngx_http_partoo_tryout_transfer_configure(
+    ngx_http_partoo_tryout_transfer_t *t,
+    ngx_http_partoo_tryout_deliver_conf_t *conf);
 static ngx_uint_t ngx_http_partoo_tryout_header_blank(
     const ngx_http_partoo_tryout_header_t *h);
 static ngx_int_t ngx_http_partoo_tryout_header_add(
@@ -163,7 +174,12 @@ static void ngx_http_partoo_tryout_engine_event(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_collect(void);
 static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
-static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c);
+static ngx_int_t ngx_http_partoo_tryout_engine_track(ngx_connection_t *c);
+static void ngx_http_partoo_tryout_engine_forget(curl_socket_t s);
+static void ngx_http_partoo_tryout_engine_park(ngx_connection_t *c);
+static int ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s);
+static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c,
+    ngx_uint_t closed);
 static void ngx_http_partoo_tryout_share_lock(CURL *easy,
     curl_lock_data data, curl_lock_access access, void *userp);
 static void ngx_http_partoo_tryout_share_unlock(CURL *easy,
@@ -378,6 +394,12 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
     engine->nfree = 0;
     engine->in_flight = 0;
+
+    /* the shares have closed every connection: none is tracked */
+
+    ngx_free(engine->conns);
+    engine->conns = NULL;
+    engine->nconns = 0;
 
     if (engine->timer.timer_set) {
         ngx_del_timer(&engine->timer);
@@ -734,10 +756,11 @@ static ngx_http_partoo_tryout_transfer_t *
 ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
     ngx_uint_t threaded, ngx_log_t *log)
 {
-    CURL                               *easy;
-    ngx_queue_t                        *q;
-    ngx_http_partoo_tryout_engine_t    *engine;
-    ngx_http_partoo_tryout_transfer_t  *t;
+    CURL                                   *easy;
+    ngx_queue_t                            *q;
+    ngx_http_partoo_tryout_engine_t        *engine;
+    ngx_http_partoo_tryout_transfer_t      *t;
+    ngx_http_partoo_tryout_deliver_conf_t  *conf;
 
     engine = &ngx_http_partoo_tryout_engine;
 
@@ -748,13 +771,14 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
 
         t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
 
-        /* reset keeps the handle's connections and TLS sessions */
+        /* the handle keeps its options, connections and TLS sessions */
 
         easy = t->easy;
-        curl_easy_reset(easy);
+        conf = t->conf;
 
         ngx_memzero(t, sizeof(ngx_http_partoo_tryout_transfer_t));
         t->easy = easy;
+        t->conf = conf;
 
     } else {
         t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
@@ -779,9 +803,12 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
 
 
 /*
- * The one place an easy handle is configured, for both engines.  Every
- * option is set again after curl_easy_reset(): nothing of a previous
- * delivery carries over but the connections and TLS sessions.
+ * The one place an easy handle is configured, for both engines, in two
+ * steps: the options of the location, set after curl_easy_reset() when
+ * the handle last served another location (or failed), so that nothing
+ * of it carries over but the connections and TLS sessions; then the
+ * delivery's own: its URL, body and headers.  A handle from the free
+ * list most often skips the first step.
  */
 
 static ngx_int_t
@@ -857,6 +884,46 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
         return NGX_ERROR;
     }
 
+    if (t->conf != conf
+        && ngx_http_partoo_tryout_transfer_configure(t, conf) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (curl_easy_setopt(easy, CURLOPT_URL, d->url.data) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                            (curl_off_t) d->body.len)
+           != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK)
+    {
+        goto failed;
+    }
+
+    return NGX_OK;
+
+failed:
+
+    t->conf = NULL;
+
+    ngx_log_error(NGX_LOG_ALERT, t->request->connection->log, 0,
+                  "partoo tryout: curl_easy_setopt() failed");
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
+    ngx_http_partoo_tryout_deliver_conf_t *conf)
+{
+    CURL  *easy;
+
+    easy = t->easy;
+
+    curl_easy_reset(easy);
+    t->conf = NULL;
+
     if (curl_easy_setopt(easy, CURLOPT_PRIVATE, t) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
@@ -867,7 +934,6 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
 
         /* where: https only, redirects never followed, no proxy */
 
-        || curl_easy_setopt(easy, CURLOPT_URL, d->url.data) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "https")
            != CURLE_OK
@@ -881,6 +947,13 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
                             ngx_http_partoo_tryout_open_socket)
            != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t) != CURLE_OK
+        || (!t->threaded
+            && (curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION,
+                                 ngx_http_partoo_tryout_close_socket)
+                != CURLE_OK
+                || curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA,
+                                    &ngx_http_partoo_tryout_engine)
+                   != CURLE_OK))
 
         /* TLS: verified against the configured bundle only */
 
@@ -898,17 +971,12 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
         || curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) conf->timeout)
            != CURLE_OK
 
-        /* what: POST of the payload document, HTTP/1.1 */
+        /* what: a POST (the delivery sets the body), HTTP/1.1 */
 
         || curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
                             (long) CURL_HTTP_VERSION_1_1)
            != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_POST, 1L) != CURLE_OK
-        || curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                            (curl_off_t) d->body.len)
-           != CURLE_OK
-        || curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body) != CURLE_OK
-        || curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK
 
         /* the answer is counted and thrown away */
 
@@ -920,8 +988,6 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
                             (curl_off_t) conf->max_response_size)
            != CURLE_OK)
     {
-        ngx_log_error(NGX_LOG_ALERT, t->request->connection->log, 0,
-                      "partoo tryout: curl_easy_setopt() failed");
         return NGX_ERROR;
     }
 
@@ -937,6 +1003,8 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
     (void) curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
 
 #endif
+
+    t->conf = conf;
 
     return NGX_OK;
 }
@@ -996,6 +1064,13 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
 
     status = 0;
     (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+
+    if (code != CURLE_OK) {
+
+        /* a failed handle starts over from curl_easy_reset() */
+
+        t->conf = NULL;
+    }
 
     if (t->blocked_range) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
@@ -1212,6 +1287,8 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
 
+    t->conf = NULL;
+
     ngx_http_partoo_tryout_transfer_free(t);
 }
 
@@ -1305,8 +1382,14 @@ ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
 
     s = socket(address->family, address->socktype, address->protocol);
 
-    if (s != CURL_SOCKET_BAD) {
-        t->nsockets++;
+    if (s == CURL_SOCKET_BAD) {
+        return s;
+    }
+
+    t->nsockets++;
+
+    if (!t->threaded) {
+        ngx_http_partoo_tryout_engine_forget(s);
     }
 
     return s;
@@ -1350,10 +1433,25 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
         /* curl keeps the fd, for its connection cache or to close it */
 
         if (c) {
-            ngx_http_partoo_tryout_engine_release(c);
+            ngx_http_partoo_tryout_engine_park(c);
         }
 
         return 0;
+    }
+
+    if (c == NULL
+        && (ngx_uint_t) s < engine->nconns
+        && engine->conns[s] != NULL)
+    {
+        /* a cached connection reused: still watched for reading */
+
+        c = engine->conns[s];
+        c->idle = 0;
+
+        if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
+            ngx_http_partoo_tryout_engine_release(c, 0);
+            goto failed;
+        }
     }
 
     if (c == NULL) {
@@ -1378,7 +1476,7 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
         c->write->log = c->log;
 
         if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
-            ngx_http_partoo_tryout_engine_release(c);
+            ngx_http_partoo_tryout_engine_release(c, 0);
             goto failed;
         }
     }
@@ -1386,6 +1484,19 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
     /* level-triggered: curl may leave data unread until its next call */
 
     if (what & CURL_POLL_IN) {
+
+        /*
+         * Reading: the socket is connected, and curl closes it through
+         * close_socket() from now on, so it can be parked.  Until then
+         * curl may close it without telling (a connect that failed).
+         */
+
+        if (c->data == NULL
+            && ngx_http_partoo_tryout_engine_track(c) != NGX_OK)
+        {
+            goto failed;
+        }
+
         if (!c->read->active
             && ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
                != NGX_OK)
@@ -1465,6 +1576,26 @@ ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
     ngx_connection_t  *c;
 
     c = ev->data;
+
+    if (c->idle) {
+
+        /*
+         * Parked: the receiver closed the idle connection or sent what
+         * it should not, or nginx closes its idle connections (c->close:
+         * shutdown).  Unwatched, or the level-triggered event would come
+         * back at once; curl finds out when it checks the connection
+         * before reusing it, and closes it.
+         */
+
+        if (!c->close) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "partoo tryout: idle connection %d to a receiver "
+                          "closed or readable, no longer watched", c->fd);
+        }
+
+        ngx_http_partoo_tryout_engine_release(c, 0);
+        return;
+    }
 
     /* c may be released inside the call */
 
@@ -1560,17 +1691,143 @@ ngx_http_partoo_tryout_engine_unwatched(CURL *easy)
 }
 
 
+/*
+ * A connected socket curl reads from is tracked by fd: when curl is done
+ * with it but keeps the connection in its cache (CURL_POLL_REMOVE), the
+ * nginx connection is parked instead of released, still watched for
+ * reading, as nginx's upstream keepalive keeps its idle connections.  A
+ * delivery that reuses the connection then finds it here and costs no
+ * epoll_ctl() at all, where releasing and watching again cost two.  The
+ * fd stays curl's: close_socket() releases the connection when curl
+ * closes it.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_engine_track(ngx_connection_t *c)
+{
+    ngx_uint_t                        n;
+    ngx_connection_t                **conns;
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    if ((ngx_uint_t) c->fd >= engine->nconns) {
+        n = ngx_max(engine->nconns * 2, 64);
+
+        while (n <= (ngx_uint_t) c->fd) {
+            n *= 2;
+        }
+
+        conns = ngx_alloc(n * sizeof(ngx_connection_t *), c->log);
+        if (conns == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (engine->nconns) {
+            ngx_memcpy(conns, engine->conns,
+                       engine->nconns * sizeof(ngx_connection_t *));
+        }
+
+        ngx_memzero(&conns[engine->nconns],
+                    (n - engine->nconns) * sizeof(ngx_connection_t *));
+
+        ngx_free(engine->conns);
+
+        engine->conns = conns;
+        engine->nconns = n;
+    }
+
+    engine->conns[c->fd] = c;
+    c->data = engine;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A new socket has the fd of a tracked one: curl closed that one without
+ * close_socket(), which must not happen, and closing unwatched it.
+ */
+
+static void
+ngx_http_partoo_tryout_engine_forget(curl_socket_t s)
+{
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    if ((ngx_uint_t) s < engine->nconns && engine->conns[s] != NULL) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "partoo tryout: socket %d was closed unseen", (int) s);
+
+        ngx_http_partoo_tryout_engine_release(engine->conns[s], 1);
+    }
+}
+
+
+static void
+ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
+{
+    if (c->data == NULL) {
+
+        /* never read from: curl may close it behind our back */
+
+        ngx_http_partoo_tryout_engine_release(c, 0);
+        return;
+    }
+
+    /* an idle socket is always writable: only reading stays watched */
+
+    if (c->write->active
+        && ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK)
+    {
+        ngx_http_partoo_tryout_engine_release(c, 0);
+        return;
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->idle = 1;
+}
+
+
+/* CURLOPT_CLOSESOCKETFUNCTION of the multi engine's transfers */
+
+static int
+ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s)
+{
+    ngx_http_partoo_tryout_engine_t *engine = data;
+
+    if ((ngx_uint_t) s < engine->nconns && engine->conns[s] != NULL) {
+        ngx_http_partoo_tryout_engine_release(engine->conns[s], 1);
+    }
+
+    return close(s);
+}
+
+
 /* like ngx_close_connection(), but the fd stays curl's */
 
 static void
-ngx_http_partoo_tryout_engine_release(ngx_connection_t *c)
+ngx_http_partoo_tryout_engine_release(ngx_connection_t *c, ngx_uint_t closed)
 {
+    ngx_uint_t                        flags;
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    /* about to be closed: no system call, closing unwatches it */
+
+    flags = closed ? NGX_CLOSE_EVENT : 0;
+
     if (c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
+        (void) ngx_del_event(c->read, NGX_READ_EVENT, flags);
     }
 
     if (c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, flags);
     }
 
     if (c->read->posted) {
@@ -1580,6 +1837,20 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c)
     if (c->write->posted) {
         ngx_delete_posted_event(c->write);
     }
+
+    if (c->data) {
+        engine->conns[c->fd] = NULL;
+        c->data = NULL;
+
+        if (!c->idle && engine->multi) {
+
+            /* curl closes a socket still watched: forget its pointer */
+
+            (void) curl_multi_assign(engine->multi, c->fd, NULL);
+        }
+    }
+
+    c->idle = 0;
 
     /* first: with poll, it clears ngx_cycle->files[c->fd] */
 

@@ -314,3 +314,6 @@ main::deliver('blank-thread', '?status=204',
 --- response_body_like eval
 main::got('blank-thread', '?status=204', response_status => 204,
           headers => [['X-Blank', ''], ['X-After', '1']])
+--- no_error_log
+[error]
+

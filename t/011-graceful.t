@@ -68,3 +68,26 @@ PartooTryout::tryout_answer_like(
 [crit]
 open socket
 
+
+
+
+=== TEST 3: SIGQUIT with a connection kept for reuse: the worker still exits at once, its idle connection closed (the log is checked after each request: nothing yet after the first)
+--- request eval
+[PartooTryout::tryout_request(url => "$main::R/kept?status=204"),
+ PartooTryout::tryout_request(url => "$main::R/kept?quit_worker=1&status=204"),
+ "GET /receiver/kept.conn"]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => "$main::R/kept?status=204",
+                                  response_status => 204),
+ PartooTryout::tryout_answer_like(url => "$main::R/kept?quit_worker=1&status=204",
+                                  response_status => 204),
+ '^(\d+)\n\1\n$']
+--- wait: 1
+--- grep_error_log eval
+qr/gracefully shutting down|worker process \d+ exited with code \d+/
+--- grep_error_log_out eval
+qr/\A(?:gracefully shutting down\nworker process \d+ exited with code 0\n)?\z/
+--- no_error_log
+[alert]
+[crit]
+open socket

@@ -22,6 +22,9 @@ package PartooTryout::Receiver;
 #   hang=1        never answer; wait for the client to go
 #   location=URL  a Location header (for 3xx)
 #   quit_worker=1 send SIGQUIT to the nginx worker first (graceful shutdown)
+#   idle=MS       after answering, close the connection if no request
+#                 comes within MS (a keep-alive timeout)
+#   close=1       answer with "Connection: close", then close
 #
 # records(NAME) reads requests/NAME back as [head, body] pairs, for checks
 # made after the blocks (JSON fields, signatures).
@@ -239,8 +242,17 @@ sub serve {
         or return;
 
     my $buf = '';
+    my $idle;
 
     while (1) {
+        if (defined $idle && $buf eq '' && !$c->pending) {
+            my $rin = '';
+            vec($rin, fileno($c), 1) = 1;
+
+            # the process exits: a FIN, as servers end idle connections
+            return if !select($rin, undef, undef, $idle / 1000);
+        }
+
         while ($buf !~ /\r\n\r\n/) {
             my $n = sysread($c, $buf, 65536, length $buf);
             return if !$n;
@@ -277,6 +289,10 @@ sub serve {
         Time::HiRes::sleep($q{delay} / 1000) if $q{delay};
 
         answer($c, \%q) or return;
+
+        return if $q{close};
+
+        $idle = $q{idle};
     }
 }
 
@@ -318,6 +334,7 @@ sub answer {
     my $body = '';
 
     $head .= "Location: $q->{location}\r\n" if defined $q->{location};
+    $head .= "Connection: close\r\n" if $q->{close};
 
     if ($q->{endless}) {
         $head .= "Transfer-Encoding: chunked\r\n\r\n";

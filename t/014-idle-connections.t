@@ -1,0 +1,83 @@
+# The event engine's idle connections to receivers.  A connection curl
+# keeps for reuse stays an nginx connection watched for reading ("parked"):
+# a tryout that reuses it costs no epoll_ctl(), and one the receiver ends
+# while idle is let go at once (level-triggered, it would wake the worker
+# for ever), after which the next tryout opens another.
+
+use strict;
+use warnings;
+
+BEGIN { push @INC, 't/lib' }
+use Test::Nginx::Socket 'no_plan';
+use PartooTryout;
+use PartooTryout::Receiver ();
+
+our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
+
+PartooTryout::Receiver::setup();
+PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
+
+our $IDLE = qr/partoo tryout: idle connection \d+ to a receiver closed or readable, no longer watched/;
+
+no_shuffle();
+no_long_string();
+check_accum_error_log();
+tryout_defaults(location => $PartooTryout::DELIVERY_LOCATION,
+                append => PartooTryout::Receiver::receiver_config());
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: the receiver ends a kept connection while idle: let go once, and the next tryout connects again
+--- log_level: info
+--- request eval
+[PartooTryout::tryout_request(url => "$main::R/idle?status=204&idle=100"),
+ PartooTryout::tryout_request(url => "$main::R/idle?status=204&idle=100"),
+ "GET /receiver/idle.conn"]
+--- wait: 0.5
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(url => "$main::R/idle?status=204&idle=100",
+                     response_status => 204)) x 2,
+ '^(\d+)\n(?!\1\n)\d+\n$']
+--- grep_error_log eval
+$main::IDLE
+--- grep_error_log_out eval
+[qr/\A(?:$main::IDLE\n){1,2}\z/]
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 2: a kept connection the receiver keeps serves the next tryouts, never let go
+--- log_level: info
+--- request eval
+[(PartooTryout::tryout_request(url => "$main::R/kept?status=204")) x 3,
+ "GET /receiver/kept.conn"]
+--- wait: 0.2
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(url => "$main::R/kept?status=204",
+                     response_status => 204)) x 3,
+ '^(\d+)\n\1\n\1\n$']
+--- no_error_log
+[alert]
+[error]
+idle connection
+
+
+
+=== TEST 3: a connection the receiver ends right after its answer (no keep-alive) is closed by curl, never parked
+--- log_level: info
+--- request eval
+[(PartooTryout::tryout_request(url => "$main::R/once?status=204&close=1")) x 2,
+ "GET /receiver/once.conn"]
+--- wait: 0.2
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(url => "$main::R/once?status=204&close=1",
+                     response_status => 204)) x 2,
+ '^(\d+)\n(?!\1\n)\d+\n$']
+--- no_error_log
+[alert]
+[error]
+idle connection
