@@ -11,6 +11,10 @@
  * as it is, so its connection and TLS session stay.  After a 1 s warm-up
  * it counts the transfers completed in SECONDS and the process's CPU time
  * (user and system, getrusage()) over the same window, and prints one line.
+ * Only 2xx answers count as transfers; failures are counted apart, in the
+ * same window, and the first few are told on stderr.  "connections" is
+ * every socket libcurl opened, warm-up included: with all connections
+ * kept it equals CONCURRENCY.  With no transfer done it exits with 1.
  *
  * The request is the module's: POST of BODYFILE's bytes, its headers in
  * its order, HTTP/1.1, TLS 1.2 or later with peer and host verified.
