@@ -25,10 +25,16 @@
 #define NGX_HTTP_PARTOO_TRYOUT_FREE_MAX     256
 
 /*
- * idle connections kept per policy: libcurl's default, 4 per easy handle
- * in the multi handle, shrinks with a lull and closes warm connections
+ * Connections kept per policy, busy or idle, until a location with a
+ * larger partoo_tryout_max_in_flight delivers: libcurl's default, 4 per
+ * easy handle in the multi handle, shrinks with a lull and closes warm
+ * connections, and a limit below the deliveries in flight closes one
+ * connection for each delivery that ends (libcurl counts the busy ones).
  */
-#define NGX_HTTP_PARTOO_TRYOUT_IDLE_MAX     256
+#define NGX_HTTP_PARTOO_TRYOUT_CONNS_MIN    256
+
+/* parked connections: at most this part of worker_connections */
+#define NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE   4
 
 /* how much later than curl's own timeout the engine cuts a transfer */
 #define NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK   1000
@@ -114,10 +120,12 @@ typedef struct {
     ngx_uint_t                               nfree;     /* all policies */
     ngx_queue_t                              busy;
     ngx_uint_t                               in_flight;
+    ngx_uint_t                               max_connects;
 
     /* curl's connected sockets by fd, watched or parked, see park() */
     ngx_connection_t                       **conns;
     ngx_uint_t                               nconns;
+    ngx_uint_t                               nparked;
 
     pthread_mutex_t                          locks[CURL_LOCK_DATA_LAST];
     ngx_uint_t                               nlocks;
@@ -313,11 +321,13 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
         || curl_multi_setopt(engine->multi, CURLMOPT_TIMERDATA, engine)
            != CURLM_OK
         || curl_multi_setopt(engine->multi, CURLMOPT_MAXCONNECTS,
-                             (long) NGX_HTTP_PARTOO_TRYOUT_IDLE_MAX)
+                             (long) NGX_HTTP_PARTOO_TRYOUT_CONNS_MIN)
            != CURLM_OK)
     {
         goto failed;
     }
+
+    engine->max_connects = NGX_HTTP_PARTOO_TRYOUT_CONNS_MIN;
 
     return NGX_OK;
 
@@ -455,6 +465,16 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
     if (ngx_http_partoo_tryout_blocked_literal(r, conf, d) == NGX_OK) {
         return NGX_OK;
+    }
+
+    /* room to keep a connection for every delivery this location allows */
+
+    if (conf->max_in_flight > engine->max_connects
+        && curl_multi_setopt(engine->multi, CURLMOPT_MAXCONNECTS,
+                             (long) conf->max_in_flight)
+           == CURLM_OK)
+    {
+        engine->max_connects = conf->max_in_flight;
     }
 
     cln = ngx_http_cleanup_add(r, 0);
@@ -1446,7 +1466,11 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
         /* a cached connection reused: still watched for reading */
 
         c = engine->conns[s];
-        c->idle = 0;
+
+        if (c->idle) {
+            c->idle = 0;
+            engine->nparked--;
+        }
 
         if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
             ngx_http_partoo_tryout_engine_release(c, 0);
@@ -1768,9 +1792,34 @@ ngx_http_partoo_tryout_engine_forget(curl_socket_t s)
 static void
 ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
 {
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
     if (c->data == NULL) {
 
         /* never read from: curl may close it behind our back */
+
+        ngx_http_partoo_tryout_engine_release(c, 0);
+        return;
+    }
+
+    /*
+     * A parked connection holds one of worker_connections, where an idle
+     * socket in curl's cache alone holds none: no more than a quarter of
+     * them, and never the last quarter, so that clients keep their room.
+     * Beyond, the socket waits in curl's cache unwatched, as before.
+     */
+
+    if (engine->nparked
+        >= ngx_cycle->connection_n / NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE
+        || ngx_cycle->free_connection_n
+           < ngx_cycle->connection_n / NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE)
+    {
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "partoo tryout: connection %d left unwatched, "
+                       "%ui parked, %ui free",
+                       c->fd, engine->nparked, ngx_cycle->free_connection_n);
 
         ngx_http_partoo_tryout_engine_release(c, 0);
         return;
@@ -1790,6 +1839,11 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
     }
 
     c->idle = 1;
+    engine->nparked++;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "partoo tryout: connection %d parked, %ui parked",
+                   c->fd, engine->nparked);
 }
 
 
@@ -1850,7 +1904,10 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c, ngx_uint_t closed)
         }
     }
 
-    c->idle = 0;
+    if (c->idle) {
+        c->idle = 0;
+        engine->nparked--;
+    }
 
     /* first: with poll, it clears ngx_cycle->files[c->fd] */
 

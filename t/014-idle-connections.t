@@ -2,7 +2,9 @@
 # keeps for reuse stays an nginx connection watched for reading ("parked"):
 # a tryout that reuses it costs no epoll_ctl(), and one the receiver ends
 # while idle is let go at once (level-triggered, it would wake the worker
-# for ever), after which the next tryout opens another.
+# for ever), after which the next tryout opens another.  Parked connections
+# hold at most a quarter of worker_connections (64 here: 16); curl keeps
+# the others for reuse all the same, unwatched.
 
 use strict;
 use warnings;
@@ -19,6 +21,40 @@ PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
 
 our $IDLE = qr/partoo tryout: idle connection \d+ to a receiver closed or readable, no longer watched/;
 
+# the module's debug lines need nginx built --with-debug, as Debian's is
+our $DEBUG = `@{[$ENV{TEST_NGINX_BINARY} || "nginx"]} -V 2>&1` =~ /--with-debug/;
+
+# two rounds of N tryouts at once; the summary goes where /receiver/ has it
+sub rounds {
+    my ($name, $n) = @_;
+
+    my $url = "$R/$name?delay=300&status=204";
+    my $pattern = PartooTryout::tryout_answer_like(url => $url,
+                                                   response_status => 204);
+    my ($answers, $ok) = (0, 0);
+
+    for (1 .. 2) {
+        my ($took, @answers) = PartooTryout::concurrent_tryouts(
+            url => $url, n => $n,
+            port => Test::Nginx::Socket::server_port_for_client());
+
+        $answers += grep { length } @answers;
+        $ok += grep { /\r\n\r\n(.*)\z/s && $1 =~ /$pattern/ } @answers;
+    }
+
+    my $dir = $ENV{TEST_NGINX_RECEIVER_DIR};
+    open my $in, '<', "$dir/requests/$name.conn" or die "$name.conn: $!";
+    my %conns = map { $_ => 1 } <$in>;
+    close $in;
+
+    open my $out, '>', "$dir/requests/$name.summary" or die "$!";
+    printf $out "answers: %d\nsuccess: %d\nconnections: %d\n",
+           $answers, $ok, scalar keys %conns;
+    close $out;
+    chmod 0644, "$dir/requests/$name.summary";
+}
+
+worker_connections(64);
 no_shuffle();
 no_long_string();
 check_accum_error_log();
@@ -81,3 +117,24 @@ idle connection
 [alert]
 [error]
 idle connection
+
+
+
+=== TEST 4: 24 tryouts at once, twice: at most 16 connections parked, and the other 8 are reused all the same
+--- init
+main::rounds('many', 24);
+--- request
+GET /receiver/many.summary
+--- response_body
+answers: 48
+success: 48
+connections: 24
+--- grep_error_log eval
+qr/partoo tryout: connection \d+ parked, \d+ parked/
+--- grep_error_log_out eval
+$main::DEBUG
+    ? qr/\A(?:partoo tryout: connection \d+ parked, (?:[1-9]|1[0-6]) parked\n)+\z/
+    : ''
+--- no_error_log
+[alert]
+[error]
