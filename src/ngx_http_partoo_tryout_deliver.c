@@ -109,6 +109,14 @@ struct ngx_http_partoo_tryout_transfer_s {
 };
 
 
+/* an fd of the multi engine: see engine_track() */
+
+typedef struct {
+    ngx_connection_t                        *c;         /* tracked */
+    ngx_uint_t                               opened;    /* by open_socket */
+} ngx_http_partoo_tryout_fd_t;
+
+
 typedef struct {
     CURLM                                   *multi;
     CURLSH                                  *share;
@@ -122,9 +130,9 @@ typedef struct {
     ngx_uint_t                               in_flight;
     ngx_uint_t                               max_connects;
 
-    /* curl's connected sockets by fd, watched or parked, see park() */
-    ngx_connection_t                       **conns;
-    ngx_uint_t                               nconns;
+    /* by fd: the sockets open_socket() made, and the tracked ones */
+    ngx_http_partoo_tryout_fd_t             *fds;
+    ngx_uint_t                               nfds;
     ngx_uint_t                               nparked;
 
     pthread_mutex_t                          locks[CURL_LOCK_DATA_LAST];
@@ -182,8 +190,8 @@ static void ngx_http_partoo_tryout_engine_event(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_engine_collect(void);
 static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
-static ngx_int_t ngx_http_partoo_tryout_engine_track(ngx_connection_t *c);
-static void ngx_http_partoo_tryout_engine_forget(curl_socket_t s);
+static void ngx_http_partoo_tryout_engine_track(ngx_connection_t *c);
+static void ngx_http_partoo_tryout_engine_opened(curl_socket_t s);
 static void ngx_http_partoo_tryout_engine_park(ngx_connection_t *c);
 static int ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s);
 static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c,
@@ -407,9 +415,9 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
     /* the shares have closed every connection: none is tracked */
 
-    ngx_free(engine->conns);
-    engine->conns = NULL;
-    engine->nconns = 0;
+    ngx_free(engine->fds);
+    engine->fds = NULL;
+    engine->nfds = 0;
 
     if (engine->timer.timer_set) {
         ngx_del_timer(&engine->timer);
@@ -1409,7 +1417,7 @@ ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
     t->nsockets++;
 
     if (!t->threaded) {
-        ngx_http_partoo_tryout_engine_forget(s);
+        ngx_http_partoo_tryout_engine_opened(s);
     }
 
     return s;
@@ -1460,12 +1468,12 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
     }
 
     if (c == NULL
-        && (ngx_uint_t) s < engine->nconns
-        && engine->conns[s] != NULL)
+        && (ngx_uint_t) s < engine->nfds
+        && engine->fds[s].c != NULL)
     {
         /* a cached connection reused: still watched for reading */
 
-        c = engine->conns[s];
+        c = engine->fds[s].c;
 
         if (c->idle) {
             c->idle = 0;
@@ -1509,16 +1517,8 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
 
     if (what & CURL_POLL_IN) {
 
-        /*
-         * Reading: the socket is connected, and curl closes it through
-         * close_socket() from now on, so it can be parked.  Until then
-         * curl may close it without telling (a connect that failed).
-         */
-
-        if (c->data == NULL
-            && ngx_http_partoo_tryout_engine_track(c) != NGX_OK)
-        {
-            goto failed;
+        if (c->data == NULL) {
+            ngx_http_partoo_tryout_engine_track(c);
         }
 
         if (!c->read->active
@@ -1716,76 +1716,109 @@ ngx_http_partoo_tryout_engine_unwatched(CURL *easy)
 
 
 /*
- * A connected socket curl reads from is tracked by fd: when curl is done
- * with it but keeps the connection in its cache (CURL_POLL_REMOVE), the
- * nginx connection is parked instead of released, still watched for
+ * A socket of a connection curl reads from is tracked by fd: when curl is
+ * done with it but keeps the connection in its cache (CURL_POLL_REMOVE),
+ * the nginx connection is parked instead of released, still watched for
  * reading, as nginx's upstream keepalive keeps its idle connections.  A
  * delivery that reuses the connection then finds it here and costs no
  * epoll_ctl() at all, where releasing and watching again cost two.  The
  * fd stays curl's: close_socket() releases the connection when curl
  * closes it.
- */
-
-static ngx_int_t
-ngx_http_partoo_tryout_engine_track(ngx_connection_t *c)
-{
-    ngx_uint_t                        n;
-    ngx_connection_t                **conns;
-    ngx_http_partoo_tryout_engine_t  *engine;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    if ((ngx_uint_t) c->fd >= engine->nconns) {
-        n = ngx_max(engine->nconns * 2, 64);
-
-        while (n <= (ngx_uint_t) c->fd) {
-            n *= 2;
-        }
-
-        conns = ngx_alloc(n * sizeof(ngx_connection_t *), c->log);
-        if (conns == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (engine->nconns) {
-            ngx_memcpy(conns, engine->conns,
-                       engine->nconns * sizeof(ngx_connection_t *));
-        }
-
-        ngx_memzero(&conns[engine->nconns],
-                    (n - engine->nconns) * sizeof(ngx_connection_t *));
-
-        ngx_free(engine->conns);
-
-        engine->conns = conns;
-        engine->nconns = n;
-    }
-
-    engine->conns[c->fd] = c;
-    c->data = engine;
-
-    return NGX_OK;
-}
-
-
-/*
- * A new socket has the fd of a tracked one: curl closed that one without
- * close_socket(), which must not happen, and closing unwatched it.
+ *
+ * Only a connected TCP socket that open_socket() made is tracked: curl
+ * closes those through close_socket() once connected, and only those.  It
+ * closes a socket whose connect failed, and its resolver thread's socket
+ * pair (which it also asks to read from), with a plain close(): tracked,
+ * such an fd would stay "watched" after the close, and could be another
+ * connection's by the time nginx unwatches it.
  */
 
 static void
-ngx_http_partoo_tryout_engine_forget(curl_socket_t s)
+ngx_http_partoo_tryout_engine_track(ngx_connection_t *c)
 {
+    int                               type, family;
+    socklen_t                         len;
     ngx_http_partoo_tryout_engine_t  *engine;
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if ((ngx_uint_t) s < engine->nconns && engine->conns[s] != NULL) {
+    if ((ngx_uint_t) c->fd >= engine->nfds || !engine->fds[c->fd].opened) {
+        return;
+    }
+
+    len = sizeof(int);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1
+        || type != SOCK_STREAM)
+    {
+        return;
+    }
+
+    len = sizeof(int);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_DOMAIN, &family, &len) == -1
+        || (family != AF_INET && family != AF_INET6))
+    {
+        return;
+    }
+
+    engine->fds[c->fd].c = c;
+    c->data = engine;
+}
+
+
+/* from open_socket(), so in the worker's thread: the socket is ours */
+
+static void
+ngx_http_partoo_tryout_engine_opened(curl_socket_t s)
+{
+    ngx_uint_t                        n;
+    ngx_http_partoo_tryout_fd_t      *fds;
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    if ((ngx_uint_t) s < engine->nfds && engine->fds[s].c != NULL) {
+
+        /* curl closed a tracked socket without close_socket() */
+
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
                       "partoo tryout: socket %d was closed unseen", (int) s);
 
-        ngx_http_partoo_tryout_engine_release(engine->conns[s], 1);
+        ngx_http_partoo_tryout_engine_release(engine->fds[s].c, 1);
     }
+
+    if ((ngx_uint_t) s >= engine->nfds) {
+        n = ngx_max(engine->nfds * 2, 64);
+
+        while (n <= (ngx_uint_t) s) {
+            n *= 2;
+        }
+
+        fds = ngx_alloc(n * sizeof(ngx_http_partoo_tryout_fd_t),
+                        ngx_cycle->log);
+        if (fds == NULL) {
+
+            /* not marked: its connection is never parked, that is all */
+
+            return;
+        }
+
+        if (engine->nfds) {
+            ngx_memcpy(fds, engine->fds,
+                       engine->nfds * sizeof(ngx_http_partoo_tryout_fd_t));
+        }
+
+        ngx_memzero(&fds[engine->nfds],
+                    (n - engine->nfds) * sizeof(ngx_http_partoo_tryout_fd_t));
+
+        ngx_free(engine->fds);
+
+        engine->fds = fds;
+        engine->nfds = n;
+    }
+
+    engine->fds[s].opened = 1;
 }
 
 
@@ -1798,7 +1831,11 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
 
     if (c->data == NULL) {
 
-        /* never read from: curl may close it behind our back */
+        /* untracked: curl may close it behind our back, or has already */
+
+        if ((ngx_uint_t) c->fd < engine->nfds) {
+            engine->fds[c->fd].opened = 0;
+        }
 
         ngx_http_partoo_tryout_engine_release(c, 0);
         return;
@@ -1854,8 +1891,12 @@ ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s)
 {
     ngx_http_partoo_tryout_engine_t *engine = data;
 
-    if ((ngx_uint_t) s < engine->nconns && engine->conns[s] != NULL) {
-        ngx_http_partoo_tryout_engine_release(engine->conns[s], 1);
+    if ((ngx_uint_t) s < engine->nfds) {
+        if (engine->fds[s].c != NULL) {
+            ngx_http_partoo_tryout_engine_release(engine->fds[s].c, 1);
+        }
+
+        engine->fds[s].opened = 0;
     }
 
     return close(s);
@@ -1893,7 +1934,7 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c, ngx_uint_t closed)
     }
 
     if (c->data) {
-        engine->conns[c->fd] = NULL;
+        engine->fds[c->fd].c = NULL;
         c->data = NULL;
 
         if (!c->idle && engine->multi) {

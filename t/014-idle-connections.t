@@ -19,6 +19,11 @@ our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
 PartooTryout::Receiver::setup();
 PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
 
+# a name the system resolver maps to 127.0.0.1: libcurl's resolver thread
+# looks it up (a literal or "localhost" it reads itself)
+our $NAME = PartooTryout::Receiver::blocked_name() // 'tryout.localhost';
+our $P = PartooTryout::Receiver::port(0);
+
 our $IDLE = qr/partoo tryout: idle connection \d+ to a receiver closed or readable, no longer watched/;
 
 # the module's debug lines need nginx built --with-debug, as Debian's is
@@ -135,6 +140,36 @@ qr/partoo tryout: connection \d+ parked, \d+ parked/
 $main::DEBUG
     ? qr/\A(?:partoo tryout: connection \d+ parked, (?:[1-9]|1[0-6]) parked\n)+\z/
     : ''
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 5: a name looked up by libcurl's resolver thread, whose socket pair curl reads from and closes with a plain close(): never tracked, so the next deliveries reuse its fds with no alert
+--- log_level: info
+--- config eval
+$PartooTryout::DELIVERY_LOCATION . <<'_EOC_'
+    location = /blocked {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+    }
+_EOC_
+--- request eval
+[PartooTryout::tryout_request(uri => '/blocked', url => "https://$main::NAME:$main::P/t/out"),
+ PartooTryout::tryout_request(url => "$main::R/after-name?status=204"),
+ PartooTryout::tryout_request(uri => '/blocked', url => "https://$main::NAME:$main::P/t/out2"),
+ PartooTryout::tryout_request(url => "$main::R/after-name?status=204")]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => "https://$main::NAME:$main::P/t/out",
+                                  error => 'blocked_address'),
+ PartooTryout::tryout_answer_like(url => "$main::R/after-name?status=204",
+                                  response_status => 204),
+ PartooTryout::tryout_answer_like(url => "https://$main::NAME:$main::P/t/out2",
+                                  error => 'blocked_address'),
+ PartooTryout::tryout_answer_like(url => "$main::R/after-name?status=204",
+                                  response_status => 204)]
 --- no_error_log
 [alert]
 [error]
