@@ -18,6 +18,33 @@
 #include "ngx_http_partoo_tryout_validate.h"
 
 
+/*
+ * Arena memory outside any allocation is poisoned, so that AddressSanitizer
+ * (the fuzzer) and memcheck (TEST_NGINX_USE_VALGRIND) catch a read past a
+ * node as they would past a malloc()ed one
+ */
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NGX_HTTP_PARTOO_TRYOUT_ASAN  1
+#endif
+#endif
+
+#if defined(__SANITIZE_ADDRESS__) && !defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+#define NGX_HTTP_PARTOO_TRYOUT_ASAN  1
+#endif
+
+#if defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+#include <sanitizer/asan_interface.h>
+
+#elif defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#define NGX_HTTP_PARTOO_TRYOUT_MEMCHECK  1
+#include <valgrind/memcheck.h>
+#endif
+#endif
+
+
 #define NGX_HTTP_PARTOO_TRYOUT_JSON_FLAGS                                     \
     (JSON_REJECT_DUPLICATES|JSON_DECODE_ANY|JSON_ALLOW_NUL)
 
@@ -114,6 +141,7 @@ struct ngx_http_partoo_tryout_arena_s {
     json_free_t                     chunk_free;
 
     int                             held;      /* by an item */
+    int                             poisoned;  /* ASan, or under valgrind */
 };
 
 
@@ -136,10 +164,14 @@ static void *ngx_http_partoo_tryout_json_malloc(size_t size);
 static void ngx_http_partoo_tryout_json_free(void *p);
 static void *ngx_http_partoo_tryout_arena_alloc(
     ngx_http_partoo_tryout_arena_t *arena, size_t size);
+static int ngx_http_partoo_tryout_arena_grow(
+    ngx_http_partoo_tryout_arena_t *arena, size_t size);
 static int ngx_http_partoo_tryout_arena_owns(
     ngx_http_partoo_tryout_arena_t *arena, void *p);
 static void ngx_http_partoo_tryout_arena_reset(
     ngx_http_partoo_tryout_arena_t *arena, int keep);
+static void ngx_http_partoo_tryout_arena_mark(void *p, size_t size,
+    int used);
 static void ngx_http_partoo_tryout_drop(ngx_http_partoo_tryout_arena_t *arena,
     json_t *root);
 static int ngx_http_partoo_tryout_too_deep(const char *body, size_t len);
@@ -266,6 +298,12 @@ ngx_http_partoo_tryout_validator_create(void)
         v->arena.chunk_malloc = ngx_http_partoo_tryout_next_malloc;
         v->arena.chunk_free = ngx_http_partoo_tryout_next_free;
     }
+
+#if defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+    v->arena.poisoned = 1;
+#elif defined(NGX_HTTP_PARTOO_TRYOUT_MEMCHECK)
+    v->arena.poisoned = RUNNING_ON_VALGRIND;
+#endif
 
     ngx_http_partoo_tryout_hooks_install();
 
@@ -595,47 +633,69 @@ static void *
 ngx_http_partoo_tryout_arena_alloc(ngx_http_partoo_tryout_arena_t *arena,
     size_t size)
 {
-    char                            *p;
-    size_t                           n;
-    ngx_http_partoo_tryout_chunk_t  *c;
+    char    *p;
+    size_t   aligned;
 
     if (size > SIZE_MAX / 4) {
         return NULL;
     }
 
-    size = ngx_http_partoo_tryout_align(size);
+    aligned = ngx_http_partoo_tryout_align(size);
 
-    if ((size_t) (arena->end - arena->pos) < size) {
-
-        /* twice the newest chunk: a large body takes a few chunks only */
-
-        n = NGX_HTTP_PARTOO_TRYOUT_ARENA_SIZE;
-
-        if (arena->chunks) {
-            n = 2 * (size_t) (arena->chunks->end - (char *) arena->chunks);
-        }
-
-        if (n < NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER + size) {
-            n = NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER + size;
-        }
-
-        c = arena->chunk_malloc(n);
-        if (c == NULL) {
-            return NULL;
-        }
-
-        c->next = arena->chunks;
-        c->end = (char *) c + n;
-
-        arena->chunks = c;
-        arena->pos = (char *) c + NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER;
-        arena->end = c->end;
+    if ((size_t) (arena->end - arena->pos) < aligned
+        && ngx_http_partoo_tryout_arena_grow(arena, aligned) != 0)
+    {
+        return NULL;
     }
 
     p = arena->pos;
-    arena->pos += size;
+    arena->pos += aligned;
+
+    if (arena->poisoned) {
+        ngx_http_partoo_tryout_arena_mark(p, size, 1);
+    }
 
     return p;
+}
+
+
+/* twice the newest chunk: a large body takes a few chunks only */
+
+static int
+ngx_http_partoo_tryout_arena_grow(ngx_http_partoo_tryout_arena_t *arena,
+    size_t size)
+{
+    size_t                           n;
+    ngx_http_partoo_tryout_chunk_t  *c;
+
+    n = NGX_HTTP_PARTOO_TRYOUT_ARENA_SIZE;
+
+    if (arena->chunks) {
+        n = 2 * (size_t) (arena->chunks->end - (char *) arena->chunks);
+    }
+
+    if (n < NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER + size) {
+        n = NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER + size;
+    }
+
+    c = arena->chunk_malloc(n);
+    if (c == NULL) {
+        return -1;
+    }
+
+    c->next = arena->chunks;
+    c->end = (char *) c + n;
+
+    arena->chunks = c;
+    arena->pos = (char *) c + NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER;
+    arena->end = c->end;
+
+    if (arena->poisoned) {
+        ngx_http_partoo_tryout_arena_mark(arena->pos, arena->end - arena->pos,
+                                          0);
+    }
+
+    return 0;
 }
 
 
@@ -684,6 +744,42 @@ ngx_http_partoo_tryout_arena_reset(ngx_http_partoo_tryout_arena_t *arena,
     arena->pos = c ? (char *) c + NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER : NULL;
     arena->end = c ? c->end : NULL;
     arena->held = 0;
+
+    if (c && arena->poisoned) {
+        ngx_http_partoo_tryout_arena_mark(arena->pos, arena->end - arena->pos,
+                                          0);
+    }
+}
+
+
+static void
+ngx_http_partoo_tryout_arena_mark(void *p, size_t size, int used)
+{
+#if defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+
+    if (used) {
+        ASAN_UNPOISON_MEMORY_REGION(p, size);
+
+    } else {
+        ASAN_POISON_MEMORY_REGION(p, size);
+    }
+
+#elif defined(NGX_HTTP_PARTOO_TRYOUT_MEMCHECK)
+
+    if (used) {
+        (void) VALGRIND_MAKE_MEM_UNDEFINED(p, size);
+
+    } else {
+        (void) VALGRIND_MAKE_MEM_NOACCESS(p, size);
+    }
+
+#else
+
+    (void) p;
+    (void) size;
+    (void) used;
+
+#endif
 }
 
 
