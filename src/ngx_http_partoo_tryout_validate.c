@@ -174,6 +174,8 @@ static void ngx_http_partoo_tryout_arena_mark(void *p, size_t size,
     int used);
 static void ngx_http_partoo_tryout_drop(ngx_http_partoo_tryout_arena_t *arena,
     json_t *root);
+static size_t ngx_http_partoo_tryout_count_opens(const char *body,
+    size_t len);
 static int ngx_http_partoo_tryout_too_deep(const char *body, size_t len);
 static int ngx_http_partoo_tryout_check_url(
     ngx_http_partoo_tryout_validator_t *v, const json_t *value,
@@ -390,9 +392,16 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
 
     memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
 
-    /* checked before parsing: jansson itself allows 2048 levels */
+    /*
+     * checked before parsing: jansson itself allows 2048 levels; the exact
+     * scan only when the body has more brackets than the limit
+     */
 
-    if (len == 0 || ngx_http_partoo_tryout_too_deep(body, len)) {
+    if (len == 0
+        || (ngx_http_partoo_tryout_count_opens(body, len)
+            > NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH
+            && ngx_http_partoo_tryout_too_deep(body, len)))
+    {
         return ngx_http_partoo_tryout_reject(item,
                                          &ngx_http_partoo_tryout_invalid_json);
     }
@@ -795,6 +804,38 @@ ngx_http_partoo_tryout_drop(ngx_http_partoo_tryout_arena_t *arena,
     } else {
         json_decref(root);
     }
+}
+
+
+/*
+ * A bound of the depth: each container opens with a '[' or a '{' byte,
+ * which differ in bit 0x20 alone.  Counted by blocks of 16 bytes, which
+ * gcc vectorizes at -O2.
+ */
+
+static size_t
+ngx_http_partoo_tryout_count_opens(const char *body, size_t len)
+{
+    size_t         i, j, n;
+    unsigned char  block;
+
+    n = 0;
+
+    for (i = 0; i + 16 <= len; i += 16) {
+        block = 0;
+
+        for (j = 0; j < 16; j++) {
+            block += ((body[i + j] | 0x20) == '{');
+        }
+
+        n += block;
+    }
+
+    for ( /* void */ ; i < len; i++) {
+        n += ((body[i] | 0x20) == '{');
+    }
+
+    return n;
 }
 
 

@@ -893,6 +893,36 @@ ngx_http_partoo_tryout_test_built(void)
         NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON, &item);
     ngx_http_partoo_tryout_item_free(&item);
 
+    /* more brackets than the limit take the exact scan */
+
+    ngx_http_partoo_tryout_test_take("33 sibling arrays are depth 3",
+        ngx_http_partoo_tryout_test_repeat("{\"items\":[{\"url\":"
+            "\"https://a.b\",\"event_type\":\"lead_received\","
+            "\"x\":[[]", ",[]", 32, "]}]}"),
+        NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_take("depth 32 and brackets in strings",
+        ngx_http_partoo_tryout_test_nest("{\"items\":[{\"x\":", "{\"a\":",
+            "\"[[[[[{{{{{\"", "}", 29, ",\"url\":\"https://a.b\","
+            "\"event_type\":\"lead_received\"}]}"),
+        NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_take("depth 33 and brackets in strings",
+        ngx_http_partoo_tryout_test_nest("{\"items\":[{\"x\":", "{\"a\":",
+            "\"[[[[[{{{{{\"", "}", 30, ",\"url\":\"https://a.b\","
+            "\"event_type\":\"lead_received\"}]}"),
+        NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_take("brackets after escaped quotes",
+        ngx_http_partoo_tryout_test_repeat("{\"items\":[{\"url\":"
+            "\"https://a.b\",\"event_type\":\"lead_received\"}],"
+            "\"[{\\\"[{\":\"", "\\\"[{", 40, "\"}"),
+        NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
     ngx_http_partoo_tryout_test_take("100000 open brackets",
         ngx_http_partoo_tryout_test_repeat("", "[", 100000, ""),
         NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON, &item);
