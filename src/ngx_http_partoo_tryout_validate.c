@@ -211,8 +211,15 @@ static char *ngx_http_partoo_tryout_put_msg(char *p, int msg);
  * else to the functions that were set before them.
  */
 
+/*
+ * initial-exec: in the module's shared object, a thread-local variable is
+ * otherwise reached through __tls_get_addr() on every hook call; these 8
+ * bytes come out of the static TLS that glibc keeps for dlopen()ed objects
+ */
+
 static __thread ngx_http_partoo_tryout_arena_t
-                                   *ngx_http_partoo_tryout_current_arena;
+    *ngx_http_partoo_tryout_current_arena
+        __attribute__((tls_model("initial-exec")));
 
 static json_malloc_t                ngx_http_partoo_tryout_next_malloc;
 static json_free_t                  ngx_http_partoo_tryout_next_free;
