@@ -208,13 +208,10 @@ static char *ngx_http_partoo_tryout_put_msg(char *p, int msg);
  * jansson's allocator is one for the process, which other code (the key and
  * payload files, the samples API, other modules) uses too: the hooks serve
  * the arena of this thread's validation in progress, and pass everything
- * else to the functions that were set before them.
- */
-
-/*
- * initial-exec: in the module's shared object, a thread-local variable is
- * otherwise reached through __tls_get_addr() on every hook call; these 8
- * bytes come out of the static TLS that glibc keeps for dlopen()ed objects
+ * else to the functions that were set before them.  initial-exec: in the
+ * module's shared object a thread-local variable is otherwise reached
+ * through __tls_get_addr() on every call; these 8 bytes come out of the
+ * static TLS that glibc keeps for dlopen()ed objects.
  */
 
 static __thread ngx_http_partoo_tryout_arena_t
