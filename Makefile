@@ -2,7 +2,7 @@
 #
 #   make demo    nginx on 127.0.0.1:8080 with the module, end to end
 #   make test    unit tests + the Test::Nginx suite
-#   make deps | build | fuzz | bench | clean
+#   make deps | build | fuzz | bench | validate-time | clean
 
 SHELL        := /bin/bash
 TOP          := $(CURDIR)
@@ -25,12 +25,16 @@ UNIT_LIBS    := $(shell pkg-config --libs jansson libpcre2-8 libcurl \
                   libcrypto 2>/dev/null)
 UNIT_TESTS   := $(patsubst %.c,%,$(wildcard t/unit/*_test.c))
 
+# the validator timed as nginx compiles it
+TIME_CFLAGS  := $(filter-out -O1,$(UNIT_CFLAGS)) -O2
+
 FUZZ_TIME    ?= 60
 
 export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
-.PHONY: all deps build unit test demo demo-stop fuzz bench clean
+.PHONY: all deps build unit test demo demo-stop fuzz bench validate-time \
+        clean
 
 all: build
 
@@ -96,10 +100,21 @@ fuzz: deps t/fuzz/validate_fuzz
 	./t/fuzz/validate_fuzz -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	    -dict=t/fuzz/validate.dict $(BUILD)/fuzz-corpus
 
+t/unit/validate_time: t/unit/validate_time.c \
+                      src/ngx_http_partoo_tryout_validate.c \
+                      src/ngx_http_partoo_tryout_validate.h
+	$(CC) $(TIME_CFLAGS) $< src/ngx_http_partoo_tryout_validate.c \
+	    $(UNIT_LIBS) -o $@
+
+# nanoseconds per validation of typical bodies: a tuning aid, not a test
+validate-time: t/unit/validate_time
+	./t/unit/validate_time
+
 # wrk, and the echo module for a receiver that answers after 1 s
 bench: DEB_PACKAGES += wrk libnginx-mod-http-echo libnginx-mod-http-js
 bench: deps build
 	perl bench/run
 
 clean:
-	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/fuzz/validate_fuzz demo/run
+	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
+	    t/fuzz/validate_fuzz demo/run

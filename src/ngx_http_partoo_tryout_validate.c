@@ -9,12 +9,40 @@
 
 #define PCRE2_CODE_UNIT_WIDTH  8
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pcre2.h>
 #include <curl/curl.h>
 
 #include "ngx_http_partoo_tryout_validate.h"
+
+
+/*
+ * Arena memory outside any allocation is poisoned, so that AddressSanitizer
+ * (the fuzzer) and memcheck (TEST_NGINX_USE_VALGRIND) catch a read past a
+ * node as they would past a malloc()ed one
+ */
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NGX_HTTP_PARTOO_TRYOUT_ASAN  1
+#endif
+#endif
+
+#if defined(__SANITIZE_ADDRESS__) && !defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+#define NGX_HTTP_PARTOO_TRYOUT_ASAN  1
+#endif
+
+#if defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+#include <sanitizer/asan_interface.h>
+
+#elif defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#define NGX_HTTP_PARTOO_TRYOUT_MEMCHECK  1
+#include <valgrind/memcheck.h>
+#endif
+#endif
 
 
 #define NGX_HTTP_PARTOO_TRYOUT_JSON_FLAGS                                     \
@@ -28,6 +56,16 @@
 #define NGX_HTTP_PARTOO_TRYOUT_FIELDS_SIZE  512
 
 #define NGX_HTTP_PARTOO_TRYOUT_FAILED       -1
+
+/* the chunk an arena keeps between bodies: a typical body takes about 1k */
+#define NGX_HTTP_PARTOO_TRYOUT_ARENA_SIZE   4096
+
+/* what malloc() guarantees, for jansson's doubles and pointers */
+#define NGX_HTTP_PARTOO_TRYOUT_ALIGNMENT    16
+
+#define ngx_http_partoo_tryout_align(n)                                       \
+    (((n) + NGX_HTTP_PARTOO_TRYOUT_ALIGNMENT - 1)                             \
+     & ~((size_t) NGX_HTTP_PARTOO_TRYOUT_ALIGNMENT - 1))
 
 #define ngx_http_partoo_tryout_string(s)    { s, sizeof(s) - 1 }
 
@@ -76,6 +114,37 @@ typedef struct {
 } ngx_http_partoo_tryout_errors_t;
 
 
+typedef struct ngx_http_partoo_tryout_chunk_s
+    ngx_http_partoo_tryout_chunk_t;
+
+struct ngx_http_partoo_tryout_chunk_s {
+    ngx_http_partoo_tryout_chunk_t *next;      /* the older one */
+    char                           *end;
+};
+
+#define NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER                                   \
+    ngx_http_partoo_tryout_align(sizeof(ngx_http_partoo_tryout_chunk_t))
+
+
+/*
+ * The memory of one body's parse tree and error document, freed at once:
+ * jansson's own free() of each node is a no-op.  Chunks come from the
+ * allocator jansson had when the validator was made.
+ */
+
+struct ngx_http_partoo_tryout_arena_s {
+    ngx_http_partoo_tryout_chunk_t *chunks;    /* the newest first */
+    char                           *pos;
+    char                           *end;
+
+    json_malloc_t                   chunk_malloc;
+    json_free_t                     chunk_free;
+
+    int                             held;      /* by an item */
+    int                             poisoned;  /* ASan, or under valgrind */
+};
+
+
 struct ngx_http_partoo_tryout_validator_s {
     pcre2_code                     *name_re;
     pcre2_match_data               *match;
@@ -83,9 +152,30 @@ struct ngx_http_partoo_tryout_validator_s {
 
     /* shared by every error document: no copy per request */
     json_t                         *msgs[NGX_HTTP_PARTOO_TRYOUT_NMSG];
+
+    ngx_http_partoo_tryout_arena_t  arena;
 };
 
 
+static void ngx_http_partoo_tryout_hooks_install(void);
+static void ngx_http_partoo_tryout_hooks_remove(void);
+static int ngx_http_partoo_tryout_hooks_installed(void);
+static void *ngx_http_partoo_tryout_json_malloc(size_t size);
+static void ngx_http_partoo_tryout_json_free(void *p);
+static void *ngx_http_partoo_tryout_arena_alloc(
+    ngx_http_partoo_tryout_arena_t *arena, size_t size);
+static int ngx_http_partoo_tryout_arena_grow(
+    ngx_http_partoo_tryout_arena_t *arena, size_t size);
+static int ngx_http_partoo_tryout_arena_owns(
+    ngx_http_partoo_tryout_arena_t *arena, void *p);
+static void ngx_http_partoo_tryout_arena_reset(
+    ngx_http_partoo_tryout_arena_t *arena, int keep);
+static void ngx_http_partoo_tryout_arena_mark(void *p, size_t size,
+    int used);
+static void ngx_http_partoo_tryout_drop(ngx_http_partoo_tryout_arena_t *arena,
+    json_t *root);
+static size_t ngx_http_partoo_tryout_count_opens(const char *body,
+    size_t len);
 static int ngx_http_partoo_tryout_too_deep(const char *body, size_t len);
 static int ngx_http_partoo_tryout_check_url(
     ngx_http_partoo_tryout_validator_t *v, const json_t *value,
@@ -107,10 +197,30 @@ static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_reject(
 static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_field_errors(
     ngx_http_partoo_tryout_validator_t *v,
     const ngx_http_partoo_tryout_errors_t *errors,
+    ngx_http_partoo_tryout_arena_t *arena,
     ngx_http_partoo_tryout_item_t *item);
 static char *ngx_http_partoo_tryout_put_field(char *p, int first,
     const char *key, size_t key_len);
 static char *ngx_http_partoo_tryout_put_msg(char *p, int msg);
+
+
+/*
+ * jansson's allocator is one for the process, which other code (the key and
+ * payload files, the samples API, other modules) uses too: the hooks serve
+ * the arena of this thread's validation in progress, and pass everything
+ * else to the functions that were set before them.  initial-exec: in the
+ * module's shared object a thread-local variable is otherwise reached
+ * through __tls_get_addr() on every call; these 8 bytes come out of the
+ * static TLS that glibc keeps for dlopen()ed objects.
+ */
+
+static __thread ngx_http_partoo_tryout_arena_t
+    *ngx_http_partoo_tryout_current_arena
+        __attribute__((tls_model("initial-exec")));
+
+static json_malloc_t                ngx_http_partoo_tryout_next_malloc;
+static json_free_t                  ngx_http_partoo_tryout_next_free;
+static unsigned                     ngx_http_partoo_tryout_hooks_users;
 
 
 static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_msgs[] = {
@@ -186,6 +296,23 @@ ngx_http_partoo_tryout_validator_create(void)
         return NULL;
     }
 
+    /* the chunks are freed with what allocated them, whatever comes later */
+
+    json_get_alloc_funcs(&v->arena.chunk_malloc, &v->arena.chunk_free);
+
+    if (v->arena.chunk_malloc == ngx_http_partoo_tryout_json_malloc) {
+        v->arena.chunk_malloc = ngx_http_partoo_tryout_next_malloc;
+        v->arena.chunk_free = ngx_http_partoo_tryout_next_free;
+    }
+
+#if defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+    v->arena.poisoned = 1;
+#elif defined(NGX_HTTP_PARTOO_TRYOUT_MEMCHECK)
+    v->arena.poisoned = RUNNING_ON_VALGRIND;
+#endif
+
+    ngx_http_partoo_tryout_hooks_install();
+
     v->name_re = pcre2_compile(
                      (PCRE2_SPTR) NGX_HTTP_PARTOO_TRYOUT_NAME_PATTERN,
                      PCRE2_ZERO_TERMINATED, PCRE2_DOLLAR_ENDONLY, &err, &off,
@@ -238,6 +365,9 @@ ngx_http_partoo_tryout_validator_destroy(ngx_http_partoo_tryout_validator_t *v)
         json_decref(v->msgs[i]);
     }
 
+    ngx_http_partoo_tryout_arena_reset(&v->arena, 0);
+    ngx_http_partoo_tryout_hooks_remove();
+
     if (v->url) {
         curl_url_cleanup(v->url);
     }
@@ -260,21 +390,39 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
 {
     json_t                           *root, *items, *first;
     json_error_t                      err;
+    ngx_http_partoo_tryout_arena_t   *arena;
     ngx_http_partoo_tryout_errors_t   errors;
     ngx_http_partoo_tryout_verdict_e  verdict;
 
     memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
 
-    /* checked before parsing: jansson itself allows 2048 levels */
+    /*
+     * checked before parsing: jansson itself allows 2048 levels; the exact
+     * scan only when the body has more brackets than the limit
+     */
 
-    if (len == 0 || ngx_http_partoo_tryout_too_deep(body, len)) {
+    if (len == 0
+        || (ngx_http_partoo_tryout_count_opens(body, len)
+            > NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH
+            && ngx_http_partoo_tryout_too_deep(body, len)))
+    {
         return ngx_http_partoo_tryout_reject(item,
                                          &ngx_http_partoo_tryout_invalid_json);
     }
 
+    /* a held arena, or hooks someone replaced: jansson's usual memory */
+
+    arena = (v->arena.held || !ngx_http_partoo_tryout_hooks_installed())
+            ? NULL : &v->arena;
+
+    ngx_http_partoo_tryout_current_arena = arena;
+
     root = json_loadb(body, len, NGX_HTTP_PARTOO_TRYOUT_JSON_FLAGS, &err);
 
+    ngx_http_partoo_tryout_current_arena = NULL;
+
     if (root == NULL) {
+        ngx_http_partoo_tryout_drop(arena, NULL);
 
         /* jansson gives up without a message only when memory runs out */
 
@@ -289,7 +437,7 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
     }
 
     if (!json_is_object(root)) {
-        json_decref(root);
+        ngx_http_partoo_tryout_drop(arena, root);
         return ngx_http_partoo_tryout_reject(item,
                                            &ngx_http_partoo_tryout_not_object);
     }
@@ -297,19 +445,19 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
     items = json_object_get(root, "items");
 
     if (items == NULL) {
-        json_decref(root);
+        ngx_http_partoo_tryout_drop(arena, root);
         return ngx_http_partoo_tryout_reject(item,
                                              &ngx_http_partoo_tryout_no_items);
     }
 
     if (!json_is_array(items)) {
-        json_decref(root);
+        ngx_http_partoo_tryout_drop(arena, root);
         return ngx_http_partoo_tryout_reject(item,
                                              &ngx_http_partoo_tryout_not_list);
     }
 
     if (json_array_size(items) == 0) {
-        json_decref(root);
+        ngx_http_partoo_tryout_drop(arena, root);
         return ngx_http_partoo_tryout_reject(item,
                                            &ngx_http_partoo_tryout_empty_list);
     }
@@ -317,7 +465,7 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
     first = json_array_get(items, 0);
 
     if (!json_is_object(first)) {
-        json_decref(root);
+        ngx_http_partoo_tryout_drop(arena, root);
         return ngx_http_partoo_tryout_reject(item,
                                           &ngx_http_partoo_tryout_item_object);
     }
@@ -337,7 +485,7 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
     if (errors.url == NGX_HTTP_PARTOO_TRYOUT_FAILED
         || errors.custom_headers == NGX_HTTP_PARTOO_TRYOUT_FAILED)
     {
-        json_decref(root);
+        ngx_http_partoo_tryout_drop(arena, root);
         memset(item, 0, sizeof(ngx_http_partoo_tryout_item_t));
         return NGX_HTTP_PARTOO_TRYOUT_ERROR;
     }
@@ -348,14 +496,24 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
         && errors.nheaders == 0)
     {
         item->root = root;
+        item->arena = arena;
+
+        if (arena) {
+            arena->held = 1;
+        }
+
         return NGX_HTTP_PARTOO_TRYOUT_VALID;
     }
 
     /* the header names in "errors" point into "root" until the body is out */
 
-    verdict = ngx_http_partoo_tryout_field_errors(v, &errors, item);
+    verdict = ngx_http_partoo_tryout_field_errors(v, &errors, arena, item);
 
-    json_decref(root);
+    /* an error body in the arena keeps "root" there, unused, until freed */
+
+    if (item->arena == NULL) {
+        ngx_http_partoo_tryout_drop(arena, root);
+    }
 
     return verdict;
 }
@@ -364,7 +522,12 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
 void
 ngx_http_partoo_tryout_item_free(ngx_http_partoo_tryout_item_t *item)
 {
-    json_decref(item->root);
+    if (item->arena) {
+        ngx_http_partoo_tryout_arena_reset(item->arena, 1);
+
+    } else {
+        json_decref(item->root);
+    }
 
     if (item->error_allocated) {
         free((char *) item->error);
@@ -399,6 +562,284 @@ ngx_http_partoo_tryout_event_lookup(const char *name, size_t len)
     }
 
     return -1;
+}
+
+
+static void
+ngx_http_partoo_tryout_hooks_install(void)
+{
+    json_free_t    f;
+    json_malloc_t  m;
+
+    json_get_alloc_funcs(&m, &f);
+
+    if (m != ngx_http_partoo_tryout_json_malloc) {
+        ngx_http_partoo_tryout_next_malloc = m;
+        ngx_http_partoo_tryout_next_free = f;
+        json_set_alloc_funcs(ngx_http_partoo_tryout_json_malloc,
+                             ngx_http_partoo_tryout_json_free);
+    }
+
+    ngx_http_partoo_tryout_hooks_users++;
+}
+
+
+/* the module's code may be unloaded next: jansson must not call into it */
+
+static void
+ngx_http_partoo_tryout_hooks_remove(void)
+{
+    if (--ngx_http_partoo_tryout_hooks_users == 0
+        && ngx_http_partoo_tryout_hooks_installed())
+    {
+        json_set_alloc_funcs(ngx_http_partoo_tryout_next_malloc,
+                             ngx_http_partoo_tryout_next_free);
+    }
+}
+
+
+static int
+ngx_http_partoo_tryout_hooks_installed(void)
+{
+    json_free_t    f;
+    json_malloc_t  m;
+
+    json_get_alloc_funcs(&m, &f);
+
+    return m == ngx_http_partoo_tryout_json_malloc
+           && f == ngx_http_partoo_tryout_json_free;
+}
+
+
+static void *
+ngx_http_partoo_tryout_json_malloc(size_t size)
+{
+    ngx_http_partoo_tryout_arena_t  *arena;
+
+    arena = ngx_http_partoo_tryout_current_arena;
+
+    if (arena == NULL) {
+        return ngx_http_partoo_tryout_next_malloc(size);
+    }
+
+    return ngx_http_partoo_tryout_arena_alloc(arena, size);
+}
+
+
+static void
+ngx_http_partoo_tryout_json_free(void *p)
+{
+    ngx_http_partoo_tryout_arena_t  *arena;
+
+    arena = ngx_http_partoo_tryout_current_arena;
+
+    if (arena && ngx_http_partoo_tryout_arena_owns(arena, p)) {
+        /* freed with the arena */
+        return;
+    }
+
+    ngx_http_partoo_tryout_next_free(p);
+}
+
+
+static void *
+ngx_http_partoo_tryout_arena_alloc(ngx_http_partoo_tryout_arena_t *arena,
+    size_t size)
+{
+    char    *p;
+    size_t   aligned;
+
+    if (size > SIZE_MAX / 4) {
+        return NULL;
+    }
+
+    aligned = ngx_http_partoo_tryout_align(size);
+
+    if ((size_t) (arena->end - arena->pos) < aligned
+        && ngx_http_partoo_tryout_arena_grow(arena, aligned) != 0)
+    {
+        return NULL;
+    }
+
+    p = arena->pos;
+    arena->pos += aligned;
+
+    if (arena->poisoned) {
+        ngx_http_partoo_tryout_arena_mark(p, size, 1);
+    }
+
+    return p;
+}
+
+
+/* twice the newest chunk: a large body takes a few chunks only */
+
+static int
+ngx_http_partoo_tryout_arena_grow(ngx_http_partoo_tryout_arena_t *arena,
+    size_t size)
+{
+    size_t                           n;
+    ngx_http_partoo_tryout_chunk_t  *c;
+
+    n = NGX_HTTP_PARTOO_TRYOUT_ARENA_SIZE;
+
+    if (arena->chunks) {
+        n = 2 * (size_t) (arena->chunks->end - (char *) arena->chunks);
+    }
+
+    if (n < NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER + size) {
+        n = NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER + size;
+    }
+
+    c = arena->chunk_malloc(n);
+    if (c == NULL) {
+        return -1;
+    }
+
+    c->next = arena->chunks;
+    c->end = (char *) c + n;
+
+    arena->chunks = c;
+    arena->pos = (char *) c + NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER;
+    arena->end = c->end;
+
+    if (arena->poisoned) {
+        ngx_http_partoo_tryout_arena_mark(arena->pos, arena->end - arena->pos,
+                                          0);
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_partoo_tryout_arena_owns(ngx_http_partoo_tryout_arena_t *arena,
+    void *p)
+{
+    uintptr_t                        u;
+    ngx_http_partoo_tryout_chunk_t  *c;
+
+    u = (uintptr_t) p;
+
+    for (c = arena->chunks; c; c = c->next) {
+        if (u >= (uintptr_t) c && u < (uintptr_t) c->end) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* with "keep", the first chunk stays for the next body, if of the usual size */
+
+static void
+ngx_http_partoo_tryout_arena_reset(ngx_http_partoo_tryout_arena_t *arena,
+    int keep)
+{
+    ngx_http_partoo_tryout_chunk_t  *c;
+
+    while (arena->chunks) {
+        c = arena->chunks;
+
+        if (keep && c->next == NULL
+            && c->end - (char *) c == NGX_HTTP_PARTOO_TRYOUT_ARENA_SIZE)
+        {
+            break;
+        }
+
+        arena->chunks = c->next;
+        arena->chunk_free(c);
+    }
+
+    c = arena->chunks;
+
+    arena->pos = c ? (char *) c + NGX_HTTP_PARTOO_TRYOUT_CHUNK_HEADER : NULL;
+    arena->end = c ? c->end : NULL;
+    arena->held = 0;
+
+    if (c && arena->poisoned) {
+        ngx_http_partoo_tryout_arena_mark(arena->pos, arena->end - arena->pos,
+                                          0);
+    }
+}
+
+
+static void
+ngx_http_partoo_tryout_arena_mark(void *p, size_t size, int used)
+{
+#if defined(NGX_HTTP_PARTOO_TRYOUT_ASAN)
+
+    if (used) {
+        ASAN_UNPOISON_MEMORY_REGION(p, size);
+
+    } else {
+        ASAN_POISON_MEMORY_REGION(p, size);
+    }
+
+#elif defined(NGX_HTTP_PARTOO_TRYOUT_MEMCHECK)
+
+    if (used) {
+        (void) VALGRIND_MAKE_MEM_UNDEFINED(p, size);
+
+    } else {
+        (void) VALGRIND_MAKE_MEM_NOACCESS(p, size);
+    }
+
+#else
+
+    (void) p;
+    (void) size;
+    (void) used;
+
+#endif
+}
+
+
+/* a document not kept: the arena's is dropped whole, without a tree walk */
+
+static void
+ngx_http_partoo_tryout_drop(ngx_http_partoo_tryout_arena_t *arena,
+    json_t *root)
+{
+    if (arena) {
+        ngx_http_partoo_tryout_arena_reset(arena, 1);
+
+    } else {
+        json_decref(root);
+    }
+}
+
+
+/*
+ * A bound of the depth: each container opens with a '[' or a '{' byte,
+ * which differ in bit 0x20 alone.  Counted by blocks of 16 bytes, which
+ * gcc vectorizes at -O2.
+ */
+
+static size_t
+ngx_http_partoo_tryout_count_opens(const char *body, size_t len)
+{
+    size_t         i, j, n;
+    unsigned char  block;
+
+    n = 0;
+
+    for (i = 0; i + 16 <= len; i += 16) {
+        block = 0;
+
+        for (j = 0; j < 16; j++) {
+            block += ((body[i + j] | 0x20) == '{');
+        }
+
+        n += block;
+    }
+
+    for ( /* void */ ; i < len; i++) {
+        n += ((body[i] | 0x20) == '{');
+    }
+
+    return n;
 }
 
 
@@ -800,6 +1241,7 @@ ngx_http_partoo_tryout_reject(ngx_http_partoo_tryout_item_t *item,
 static ngx_http_partoo_tryout_verdict_e
 ngx_http_partoo_tryout_field_errors(ngx_http_partoo_tryout_validator_t *v,
     const ngx_http_partoo_tryout_errors_t *errors,
+    ngx_http_partoo_tryout_arena_t *arena,
     ngx_http_partoo_tryout_item_t *item)
 {
     int      first;
@@ -838,7 +1280,8 @@ ngx_http_partoo_tryout_field_errors(ngx_http_partoo_tryout_validator_t *v,
 
     size = NGX_HTTP_PARTOO_TRYOUT_FIELDS_SIZE + headers_len;
 
-    buf = malloc(size);
+    buf = arena ? ngx_http_partoo_tryout_arena_alloc(arena, size)
+                : malloc(size);
     if (buf == NULL) {
         json_decref(headers);
         return NGX_HTTP_PARTOO_TRYOUT_ERROR;
@@ -873,7 +1316,11 @@ ngx_http_partoo_tryout_field_errors(ngx_http_partoo_tryout_validator_t *v,
         if (json_dumpb(headers, p, headers_len, JSON_COMPACT) != headers_len)
         {
             json_decref(headers);
-            free(buf);
+
+            if (arena == NULL) {
+                free(buf);
+            }
+
             return NGX_HTTP_PARTOO_TRYOUT_ERROR;
         }
 
@@ -890,7 +1337,14 @@ ngx_http_partoo_tryout_field_errors(ngx_http_partoo_tryout_validator_t *v,
 
     item->error = buf;
     item->error_len = p - buf;
-    item->error_allocated = 1;
+
+    if (arena) {
+        item->arena = arena;
+        arena->held = 1;
+
+    } else {
+        item->error_allocated = 1;
+    }
 
     return NGX_HTTP_PARTOO_TRYOUT_INVALID;
 }

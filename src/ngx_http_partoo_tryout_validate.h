@@ -44,6 +44,9 @@ typedef enum {
 typedef struct ngx_http_partoo_tryout_validator_s
     ngx_http_partoo_tryout_validator_t;
 
+typedef struct ngx_http_partoo_tryout_arena_s
+    ngx_http_partoo_tryout_arena_t;
+
 
 typedef struct {
     const char                      *name;
@@ -53,7 +56,11 @@ typedef struct {
 } ngx_http_partoo_tryout_header_t;
 
 
-/* the first item of a valid body; strings point into "root" */
+/*
+ * The first item of a valid body; strings point into "root".  "root" may
+ * live in the validator's arena: read it, never json_incref() or
+ * json_decref() it; it is gone at ngx_http_partoo_tryout_item_free().
+ */
 
 typedef struct {
     json_t                         *root;
@@ -70,10 +77,18 @@ typedef struct {
     const char                     *error;
     size_t                          error_len;
     int                             error_allocated;
+
+    /* holds "root" or "error", or both, when not NULL */
+    ngx_http_partoo_tryout_arena_t *arena;
 } ngx_http_partoo_tryout_item_t;
 
 
-/* one per worker (or per configuration): compiles the header name pattern */
+/*
+ * One per worker (or per configuration): compiles the header name pattern.
+ * The first one makes jansson allocate through the validators' hooks, for
+ * the whole process: outside a validation they pass every call on to the
+ * functions set before; the last one destroyed sets those back.
+ */
 ngx_http_partoo_tryout_validator_t *ngx_http_partoo_tryout_validator_create(
     void);
 void ngx_http_partoo_tryout_validator_destroy(
@@ -85,6 +100,9 @@ void ngx_http_partoo_tryout_validator_destroy(
  * an allocation failed (answer 500; item->error is NULL).  Whatever the
  * verdict, the caller releases "item" with ngx_http_partoo_tryout_item_free().
  * Not thread-safe: a validator is used by one thread (worker) at a time.
+ * The parse tree and the error body go to the validator's arena, which
+ * the item holds until it is freed; a call made meanwhile allocates with
+ * jansson's usual functions instead.
  */
 ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_validate(
     ngx_http_partoo_tryout_validator_t *v, const char *body, size_t len,

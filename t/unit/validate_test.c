@@ -32,6 +32,9 @@
 #define NGX_HTTP_PARTOO_TRYOUT_T_HEADERS(h)                                   \
     NGX_HTTP_PARTOO_TRYOUT_T_FIELDS("'custom_headers':{" h "}")
 
+#define NGX_HTTP_PARTOO_TRYOUT_T_HTTP_URL                                     \
+    NGX_HTTP_PARTOO_TRYOUT_T_FIELDS("'url':'only HTTPS URLs are supported'")
+
 /* an item with a good url and event_type and the given custom_headers */
 #define NGX_HTTP_PARTOO_TRYOUT_T_ITEM(h)                                      \
     "{'items':[{'url':'https://example.com/hook',"                            \
@@ -890,6 +893,36 @@ ngx_http_partoo_tryout_test_built(void)
         NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON, &item);
     ngx_http_partoo_tryout_item_free(&item);
 
+    /* more brackets than the limit take the exact scan */
+
+    ngx_http_partoo_tryout_test_take("33 sibling arrays are depth 3",
+        ngx_http_partoo_tryout_test_repeat("{\"items\":[{\"url\":"
+            "\"https://a.b\",\"event_type\":\"lead_received\","
+            "\"x\":[[]", ",[]", 32, "]}]}"),
+        NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_take("depth 32 and brackets in strings",
+        ngx_http_partoo_tryout_test_nest("{\"items\":[{\"x\":", "{\"a\":",
+            "\"[[[[[{{{{{\"", "}", 29, ",\"url\":\"https://a.b\","
+            "\"event_type\":\"lead_received\"}]}"),
+        NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_take("depth 33 and brackets in strings",
+        ngx_http_partoo_tryout_test_nest("{\"items\":[{\"x\":", "{\"a\":",
+            "\"[[[[[{{{{{\"", "}", 30, ",\"url\":\"https://a.b\","
+            "\"event_type\":\"lead_received\"}]}"),
+        NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_take("brackets after escaped quotes",
+        ngx_http_partoo_tryout_test_repeat("{\"items\":[{\"url\":"
+            "\"https://a.b\",\"event_type\":\"lead_received\"}],"
+            "\"[{\\\"[{\":\"", "\\\"[{", 40, "\"}"),
+        NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
     ngx_http_partoo_tryout_test_take("100000 open brackets",
         ngx_http_partoo_tryout_test_repeat("", "[", 100000, ""),
         NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON, &item);
@@ -1190,6 +1223,101 @@ ngx_http_partoo_tryout_test_events(void)
 }
 
 
+/*
+ * The arena: bodies larger than its first chunk, a single string larger
+ * than any chunk so far, and a second item made while the first holds it.
+ */
+
+static void
+ngx_http_partoo_tryout_test_arena(void)
+{
+    int                             ok;
+    char                           *body, *field;
+    ngx_http_partoo_tryout_item_t   item, other;
+
+    field = ngx_http_partoo_tryout_test_repeat(",{\"x\":\"", "y", 1000,
+                                               "\",\"z\":[1,2.5,null]}");
+
+    body = ngx_http_partoo_tryout_test_repeat(
+        "{\"items\":[{\"url\":\"https://a.b/\","
+        "\"event_type\":\"lead_received\"}", field, 200, "]}");
+    if (ngx_http_partoo_tryout_test_take("200k body of ignored items", body,
+                                         NULL, &item))
+    {
+        ngx_http_partoo_tryout_test_result(item.url_len == 12
+            && memcmp(item.url, "https://a.b/", 12) == 0
+            && item.event == NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED,
+            "... url and event", "url_len %d", (int) item.url_len);
+    }
+    ngx_http_partoo_tryout_item_free(&item);
+
+    body = ngx_http_partoo_tryout_test_repeat(
+        "{\"items\":[{\"url\":\"http://a.b/\","
+        "\"event_type\":\"lead_received\","
+        "\"custom_headers\":{\"X-Partoo\":\"1\"}}", field, 200, "]}");
+    ngx_http_partoo_tryout_test_take("200k body, field errors", body,
+        NGX_HTTP_PARTOO_TRYOUT_T_FIELDS("'url':'only HTTPS URLs are supported',"
+            "'custom_headers':{'X-Partoo':'invalid header name'}"),
+        &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    free(field);
+
+    body = ngx_http_partoo_tryout_test_repeat(
+        "{\"items\":[{\"url\":\"https://a.b/\","
+        "\"event_type\":\"lead_received\"}],\"x\":\"", "\\u00e9", 300000,
+        "\"}");
+    ngx_http_partoo_tryout_test_take("a 600k string", body, NULL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    body = ngx_http_partoo_tryout_test_body("http://a.b", NULL, NULL);
+    ngx_http_partoo_tryout_test_take("a small body after large ones", body,
+        NGX_HTTP_PARTOO_TRYOUT_T_HTTP_URL, &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    /* two items alive at once, freed in either order */
+
+    body = ngx_http_partoo_tryout_test_body("https://a.b/1", "X-A", "1");
+    ok = ngx_http_partoo_tryout_test_take("first of two items", body, NULL,
+                                          &item);
+
+    body = ngx_http_partoo_tryout_test_body("https://a.b/2", "X-B", "2");
+    ok = ngx_http_partoo_tryout_test_take("second item, the first kept",
+                                          body, NULL, &other)
+         && ok;
+
+    ngx_http_partoo_tryout_test_result(ok
+        && item.url_len == 13 && memcmp(item.url, "https://a.b/1", 13) == 0
+        && item.nheaders == 1 && item.headers[0].value[0] == '1'
+        && other.url_len == 13 && memcmp(other.url, "https://a.b/2", 13) == 0
+        && other.nheaders == 1 && other.headers[0].value[0] == '2',
+        "... both intact", "");
+
+    ngx_http_partoo_tryout_item_free(&item);
+    ngx_http_partoo_tryout_item_free(&other);
+
+    body = ngx_http_partoo_tryout_test_body("http://a.b/1", NULL, NULL);
+    ngx_http_partoo_tryout_test_take("first of two errors", body,
+        NGX_HTTP_PARTOO_TRYOUT_T_HTTP_URL, &item);
+
+    body = ngx_http_partoo_tryout_test_body("https://a.b/2", "X-Partoo", "2");
+    ngx_http_partoo_tryout_test_take("second error, the first kept", body,
+        NGX_HTTP_PARTOO_TRYOUT_T_HEADERS("'X-Partoo':'invalid header name'"),
+        &other);
+
+    ngx_http_partoo_tryout_item_free(&other);
+
+    body = ngx_http_partoo_tryout_test_quotes(
+               NGX_HTTP_PARTOO_TRYOUT_T_HTTP_URL, NULL);
+    ngx_http_partoo_tryout_test_result(item.error_len == strlen(body)
+        && memcmp(item.error, body, item.error_len) == 0,
+        "... the first error intact", "");
+    free(body);
+
+    ngx_http_partoo_tryout_item_free(&item);
+}
+
+
 /* jansson's allocator fails after a budget: every verdict stays sane */
 
 static long  ngx_http_partoo_tryout_test_budget = -1;
@@ -1213,12 +1341,13 @@ ngx_http_partoo_tryout_test_malloc(size_t size)
 static void
 ngx_http_partoo_tryout_test_out_of_memory(void)
 {
-    int                               ok, errors;
-    long                              n;
-    char                             *body, *expect;
-    size_t                            len, expect_len, invalid_len;
-    ngx_http_partoo_tryout_item_t     item;
-    ngx_http_partoo_tryout_verdict_e  verdict;
+    int                                  ok, errors, arena;
+    long                                 n;
+    char                                *body, *expect;
+    size_t                               len, expect_len, invalid_len;
+    ngx_http_partoo_tryout_item_t        item;
+    ngx_http_partoo_tryout_validator_t  *v;
+    ngx_http_partoo_tryout_verdict_e     verdict;
 
     body = ngx_http_partoo_tryout_test_quotes(
         "{'items':[{'url':'http://a.b','event_type':'x',"
@@ -1231,7 +1360,24 @@ ngx_http_partoo_tryout_test_out_of_memory(void)
         &expect_len);
     invalid_len = sizeof(NGX_HTTP_PARTOO_TRYOUT_T_INVALID_JSON) - 1;
 
+    /*
+     * Set over the validators' hooks, the budget counts jansson's every
+     * allocation; under a validator made afterwards, the arena's chunks
+     * and what jansson allocates outside a parse
+     */
+
     json_set_alloc_funcs(ngx_http_partoo_tryout_test_malloc, free);
+
+    for (arena = 0; arena < 2; arena++) {
+
+    v = ngx_http_partoo_tryout_test_v;
+
+    if (arena) {
+        v = ngx_http_partoo_tryout_validator_create();
+        if (v == NULL) {
+            abort();
+        }
+    }
 
     ok = 1;
     errors = 0;
@@ -1239,8 +1385,7 @@ ngx_http_partoo_tryout_test_out_of_memory(void)
     for (n = 0; n < 1000; n++) {
         ngx_http_partoo_tryout_test_budget = n;
 
-        verdict = ngx_http_partoo_tryout_validate(
-                      ngx_http_partoo_tryout_test_v, body, len, &item);
+        verdict = ngx_http_partoo_tryout_validate(v, body, len, &item);
 
         ngx_http_partoo_tryout_test_budget = -1;
 
@@ -1264,14 +1409,121 @@ ngx_http_partoo_tryout_test_out_of_memory(void)
         ngx_http_partoo_tryout_item_free(&item);
     }
 
-    json_set_alloc_funcs(malloc, free);
-
     ngx_http_partoo_tryout_test_result(ok && n < 1000 && errors > 0,
-        "allocation failures answer ERROR or a correct body",
+        arena ? "arena allocation failures answer ERROR or a correct body"
+              : "allocation failures answer ERROR or a correct body",
         "ok %d after %ld budgets, %d errors", ok, n, errors);
+
+    if (arena) {
+        ngx_http_partoo_tryout_validator_destroy(v);
+    }
+
+    }
+
+    json_set_alloc_funcs(malloc, free);
 
     free(body);
     free(expect);
+}
+
+
+/*
+ * The hooks are fit for the process's other users of jansson: what was
+ * allocated before them is freed by what allocated it, and the last
+ * validator gone puts the functions found back.
+ */
+
+static long  ngx_http_partoo_tryout_test_allocated;
+
+
+static void *
+ngx_http_partoo_tryout_test_count_malloc(size_t size)
+{
+    ngx_http_partoo_tryout_test_allocated++;
+
+    return malloc(size);
+}
+
+
+static void
+ngx_http_partoo_tryout_test_count_free(void *p)
+{
+    ngx_http_partoo_tryout_test_allocated--;
+
+    free(p);
+}
+
+
+static void
+ngx_http_partoo_tryout_test_hooks(void)
+{
+    int                                  ok;
+    char                                *body;
+    json_t                              *before, *during;
+    json_free_t                          f;
+    json_malloc_t                        m;
+    ngx_http_partoo_tryout_item_t        item;
+    ngx_http_partoo_tryout_validator_t  *v, *saved;
+
+    json_set_alloc_funcs(ngx_http_partoo_tryout_test_count_malloc,
+                         ngx_http_partoo_tryout_test_count_free);
+
+    before = json_pack("{s:[i,s]}", "a", 1, "another module's");
+
+    v = ngx_http_partoo_tryout_validator_create();
+    if (v == NULL) {
+        abort();
+    }
+
+    json_get_alloc_funcs(&m, &f);
+
+    ngx_http_partoo_tryout_test_result(
+        m != ngx_http_partoo_tryout_test_count_malloc
+        && f != ngx_http_partoo_tryout_test_count_free,
+        "a validator sets its hooks", "");
+
+    saved = ngx_http_partoo_tryout_test_v;
+    ngx_http_partoo_tryout_test_v = v;
+
+    body = ngx_http_partoo_tryout_test_body("https://a.b", "X-A", "1");
+    ngx_http_partoo_tryout_test_take("valid under the hooks", body, NULL,
+                                     &item);
+
+    /* jansson used elsewhere while an item holds the arena */
+
+    during = json_pack("{s:s}", "b", "made while an item is held");
+    json_decref(before);
+
+    ngx_http_partoo_tryout_item_free(&item);
+
+    body = ngx_http_partoo_tryout_test_body("http://a.b", "X-Partoo", "1");
+    ngx_http_partoo_tryout_test_take("field errors under the hooks", body,
+        NGX_HTTP_PARTOO_TRYOUT_T_FIELDS("'url':'only HTTPS URLs are supported',"
+            "'custom_headers':{'X-Partoo':'invalid header name'}"),
+        &item);
+    ngx_http_partoo_tryout_item_free(&item);
+
+    ngx_http_partoo_tryout_test_v = saved;
+
+    ok = json_is_object(during);
+
+    ngx_http_partoo_tryout_validator_destroy(v);
+
+    json_get_alloc_funcs(&m, &f);
+
+    ngx_http_partoo_tryout_test_result(
+        m == ngx_http_partoo_tryout_test_count_malloc
+        && f == ngx_http_partoo_tryout_test_count_free,
+        "the last validator sets the functions found back", "");
+
+    json_decref(during);
+
+    ngx_http_partoo_tryout_test_result(ok
+        && ngx_http_partoo_tryout_test_allocated == 0,
+        "every allocation freed by its own allocator",
+        "%ld left", ngx_http_partoo_tryout_test_allocated);
+
+    json_set_alloc_funcs(malloc, free);
 }
 
 
@@ -1291,10 +1543,14 @@ main(void)
     ngx_http_partoo_tryout_test_headers_in_order();
     ngx_http_partoo_tryout_test_odd_keys();
     ngx_http_partoo_tryout_test_events();
+    ngx_http_partoo_tryout_test_arena();
     ngx_http_partoo_tryout_test_out_of_memory();
 
     ngx_http_partoo_tryout_validator_destroy(ngx_http_partoo_tryout_test_v);
     ngx_http_partoo_tryout_validator_destroy(NULL);
+
+    /* with no validator left */
+    ngx_http_partoo_tryout_test_hooks();
 
     printf("1..%d\n", ngx_http_partoo_tryout_test_count);
 
