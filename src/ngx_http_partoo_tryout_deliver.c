@@ -65,10 +65,6 @@ typedef struct {
 
 struct ngx_http_partoo_tryout_transfer_s {
     CURL                                    *easy;
-
-    /* the location the handle's options are for, NULL: reset them */
-    ngx_http_partoo_tryout_deliver_conf_t   *conf;
-
     struct curl_slist                       *headers;
     ngx_queue_t                              queue;     /* free or busy */
     ngx_http_partoo_tryout_policy_t         *policy;
@@ -192,6 +188,7 @@ static void ngx_http_partoo_tryout_engine_collect(void);
 static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
 static void ngx_http_partoo_tryout_engine_track(ngx_connection_t *c);
 static void ngx_http_partoo_tryout_engine_opened(curl_socket_t s);
+static void ngx_http_partoo_tryout_engine_shutdown(ngx_connection_t *c);
 static void ngx_http_partoo_tryout_engine_park(ngx_connection_t *c);
 static int ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s);
 static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c,
@@ -784,11 +781,10 @@ static ngx_http_partoo_tryout_transfer_t *
 ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
     ngx_uint_t threaded, ngx_log_t *log)
 {
-    CURL                                   *easy;
-    ngx_queue_t                            *q;
-    ngx_http_partoo_tryout_engine_t        *engine;
-    ngx_http_partoo_tryout_transfer_t      *t;
-    ngx_http_partoo_tryout_deliver_conf_t  *conf;
+    CURL                               *easy;
+    ngx_queue_t                        *q;
+    ngx_http_partoo_tryout_engine_t    *engine;
+    ngx_http_partoo_tryout_transfer_t  *t;
 
     engine = &ngx_http_partoo_tryout_engine;
 
@@ -799,14 +795,12 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
 
         t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
 
-        /* the handle keeps its options, connections and TLS sessions */
+        /* the handle keeps its connections and TLS sessions */
 
         easy = t->easy;
-        conf = t->conf;
 
         ngx_memzero(t, sizeof(ngx_http_partoo_tryout_transfer_t));
         t->easy = easy;
-        t->conf = conf;
 
     } else {
         t = ngx_calloc(sizeof(ngx_http_partoo_tryout_transfer_t), log);
@@ -832,11 +826,15 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
 
 /*
  * The one place an easy handle is configured, for both engines, in two
- * steps: the options of the location, set after curl_easy_reset() when
- * the handle last served another location (or failed), so that nothing
- * of it carries over but the connections and TLS sessions; then the
- * delivery's own: its URL, body and headers.  A handle from the free
- * list most often skips the first step.
+ * steps after curl_easy_reset(), so that nothing of a previous delivery
+ * carries over but the connections and TLS sessions: the options of the
+ * location, then the delivery's own, its URL, body and headers.
+ *
+ * The reset is needed even for a handle that served the same location:
+ * libcurl counts the retries of a transfer on a fresh connection (a kept
+ * one found dead on first use) in the handle and clears the count only
+ * there, so without it a handle's sixth dead connection, over any number
+ * of deliveries, would fail its delivery instead of being retried.
  */
 
 static ngx_int_t
@@ -912,9 +910,7 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
         return NGX_ERROR;
     }
 
-    if (t->conf != conf
-        && ngx_http_partoo_tryout_transfer_configure(t, conf) != NGX_OK)
-    {
+    if (ngx_http_partoo_tryout_transfer_configure(t, conf) != NGX_OK) {
         goto failed;
     }
 
@@ -932,8 +928,6 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
 
 failed:
 
-    t->conf = NULL;
-
     ngx_log_error(NGX_LOG_ALERT, t->request->connection->log, 0,
                   "partoo tryout: curl_easy_setopt() failed");
 
@@ -950,7 +944,6 @@ ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
     easy = t->easy;
 
     curl_easy_reset(easy);
-    t->conf = NULL;
 
     if (curl_easy_setopt(easy, CURLOPT_PRIVATE, t) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK
@@ -1032,8 +1025,6 @@ ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
 
 #endif
 
-    t->conf = conf;
-
     return NGX_OK;
 }
 
@@ -1093,12 +1084,6 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
     status = 0;
     (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 
-    if (code != CURLE_OK) {
-
-        /* a failed handle starts over from curl_easy_reset() */
-
-        t->conf = NULL;
-    }
 
     if (t->blocked_range) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
@@ -1314,8 +1299,6 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
-
-    t->conf = NULL;
 
     ngx_http_partoo_tryout_transfer_free(t);
 }
@@ -1607,14 +1590,21 @@ ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
          * Parked: the receiver closed the idle connection or sent what
          * it should not, or nginx closes its idle connections (c->close:
          * shutdown).  Unwatched, or the level-triggered event would come
-         * back at once; curl finds out when it checks the connection
-         * before reusing it, and closes it.
+         * back at once.  In the first case the connection is done for,
+         * as nginx's upstream keepalive decides, and is shut down so that
+         * curl sees it closed when it checks it before a reuse: libcurl
+         * 7.88 takes a readable byte for "alive", and a receiver that
+         * ends an idle TLS connection sends one (close_notify), so curl
+         * would send a delivery on it, fail, and retry on another, at
+         * most 5 times.
          */
 
         if (!c->close) {
             ngx_log_error(NGX_LOG_INFO, c->log, 0,
                           "partoo tryout: idle connection %d to a receiver "
-                          "closed or readable, no longer watched", c->fd);
+                          "closed or readable, shut down", c->fd);
+
+            ngx_http_partoo_tryout_engine_shutdown(c);
         }
 
         ngx_http_partoo_tryout_engine_release(c, 0);
@@ -1764,6 +1754,34 @@ ngx_http_partoo_tryout_engine_track(ngx_connection_t *c)
 
     engine->fds[c->fd].c = c;
     c->data = engine;
+}
+
+
+/*
+ * What the receiver sent after the last answer is read and dropped, and
+ * the socket shut down both ways: curl's check then reads the end of the
+ * stream, and closes the connection (through close_socket()).
+ */
+
+static void
+ngx_http_partoo_tryout_engine_shutdown(ngx_connection_t *c)
+{
+    ssize_t     n;
+    ngx_uint_t  i;
+    u_char      buf[4096];
+
+    for (i = 0; i < 16; i++) {
+        n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n <= 0) {
+            break;
+        }
+    }
+
+    if (shutdown(c->fd, SHUT_RDWR) == -1) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, ngx_socket_errno,
+                       "partoo tryout: shutdown(%d) failed", c->fd);
+    }
 }
 
 

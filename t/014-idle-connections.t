@@ -24,27 +24,31 @@ PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
 our $NAME = PartooTryout::Receiver::blocked_name() // 'tryout.localhost';
 our $P = PartooTryout::Receiver::port(0);
 
-our $IDLE = qr/partoo tryout: idle connection \d+ to a receiver closed or readable, no longer watched/;
+our $IDLE = qr/partoo tryout: idle connection \d+ to a receiver closed or readable, shut down/;
 
 # the module's debug lines need nginx built --with-debug, as Debian's is
 our $DEBUG = `@{[$ENV{TEST_NGINX_BINARY} || "nginx"]} -V 2>&1` =~ /--with-debug/;
 
-# two rounds of N tryouts at once; the summary goes where /receiver/ has it
+# two rounds of N tryouts at once (then $then of them), $pause seconds
+# apart; the summary goes where /receiver/ serves it
 sub rounds {
-    my ($name, $n) = @_;
+    my ($name, $n, $query, $pause, $then) = @_;
 
-    my $url = "$R/$name?delay=300&status=204";
+    my $url = "$R/$name?" . ($query // 'delay=300') . '&status=204';
     my $pattern = PartooTryout::tryout_answer_like(url => $url,
                                                    response_status => 204);
     my ($answers, $ok) = (0, 0);
 
-    for (1 .. 2) {
+    for my $round (1 .. 2) {
         my ($took, @answers) = PartooTryout::concurrent_tryouts(
-            url => $url, n => $n,
+            url => $url, n => $round == 2 ? $then // $n : $n,
             port => Test::Nginx::Socket::server_port_for_client());
 
         $answers += grep { length } @answers;
         $ok += grep { /\r\n\r\n(.*)\z/s && $1 =~ /$pattern/ } @answers;
+
+        # the receiver ends the idle connections meanwhile
+        select undef, undef, undef, $pause if $pause;
     }
 
     my $dir = $ENV{TEST_NGINX_RECEIVER_DIR};
@@ -170,6 +174,21 @@ _EOC_
                                   error => 'blocked_address'),
  PartooTryout::tryout_answer_like(url => "$main::R/after-name?status=204",
                                   response_status => 204)]
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 6: ten kept connections the receiver ends while idle (close_notify, then FIN): the next tryout is delivered on a new one, not failed after libcurl's 5 retries on connections it takes for alive
+--- init
+main::rounds('ended', 10, 'idle=100', 0.5, 1);
+--- request
+GET /receiver/ended.summary
+--- response_body
+answers: 11
+success: 11
+connections: 11
 --- no_error_log
 [alert]
 [error]

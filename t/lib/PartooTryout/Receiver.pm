@@ -249,8 +249,11 @@ sub serve {
             my $rin = '';
             vec($rin, fileno($c), 1) = 1;
 
-            # the process exits: a FIN, as servers end idle connections
-            return if !select($rin, undef, undef, $idle / 1000);
+            # TLS close_notify, then FIN, as nginx ends idle connections
+            if (!select($rin, undef, undef, $idle / 1000)) {
+                $c->close;
+                return;
+            }
         }
 
         while ($buf !~ /\r\n\r\n/) {
