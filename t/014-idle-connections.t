@@ -182,7 +182,7 @@ _EOC_
 
 === TEST 6: ten kept connections the receiver ends while idle (close_notify, then FIN): the next tryout is delivered on a new one, not failed after libcurl's 5 retries on connections it takes for alive
 --- init
-main::rounds('ended', 10, 'idle=100', 0.5, 1);
+main::rounds('ended', 10, 'delay=300&idle=100', 0.5, 1);
 --- request
 GET /receiver/ended.summary
 --- response_body
