@@ -189,7 +189,9 @@ static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
 static void ngx_http_partoo_tryout_engine_track(ngx_connection_t *c);
 static void ngx_http_partoo_tryout_engine_opened(curl_socket_t s);
 static void ngx_http_partoo_tryout_engine_shutdown(ngx_connection_t *c);
+static ngx_uint_t ngx_http_partoo_tryout_engine_tracked(ngx_connection_t *c);
 static void ngx_http_partoo_tryout_engine_park(ngx_connection_t *c);
+static void ngx_http_partoo_tryout_engine_unpark(ngx_connection_t *c);
 static int ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s);
 static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c,
     ngx_uint_t closed);
@@ -1458,10 +1460,7 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
 
         c = engine->fds[s].c;
 
-        if (c->idle) {
-            c->idle = 0;
-            engine->nparked--;
-        }
+        ngx_http_partoo_tryout_engine_unpark(c);
 
         if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
             ngx_http_partoo_tryout_engine_release(c, 0);
@@ -1500,7 +1499,7 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
 
     if (what & CURL_POLL_IN) {
 
-        if (c->data == NULL) {
+        if (!ngx_http_partoo_tryout_engine_tracked(c)) {
             ngx_http_partoo_tryout_engine_track(c);
         }
 
@@ -1753,7 +1752,17 @@ ngx_http_partoo_tryout_engine_track(ngx_connection_t *c)
     }
 
     engine->fds[c->fd].c = c;
-    c->data = engine;
+}
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_engine_tracked(ngx_connection_t *c)
+{
+    ngx_http_partoo_tryout_engine_t  *engine;
+
+    engine = &ngx_http_partoo_tryout_engine;
+
+    return (ngx_uint_t) c->fd < engine->nfds && engine->fds[c->fd].c == c;
 }
 
 
@@ -1847,7 +1856,7 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if (c->data == NULL) {
+    if (!ngx_http_partoo_tryout_engine_tracked(c)) {
 
         /* untracked: curl may close it behind our back, or has already */
 
@@ -1902,6 +1911,16 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
 }
 
 
+static void
+ngx_http_partoo_tryout_engine_unpark(ngx_connection_t *c)
+{
+    if (c->idle) {
+        c->idle = 0;
+        ngx_http_partoo_tryout_engine.nparked--;
+    }
+}
+
+
 /* CURLOPT_CLOSESOCKETFUNCTION of the multi engine's transfers */
 
 static int
@@ -1951,9 +1970,8 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c, ngx_uint_t closed)
         ngx_delete_posted_event(c->write);
     }
 
-    if (c->data) {
+    if (ngx_http_partoo_tryout_engine_tracked(c)) {
         engine->fds[c->fd].c = NULL;
-        c->data = NULL;
 
         if (!c->idle && engine->multi) {
 
@@ -1963,10 +1981,7 @@ ngx_http_partoo_tryout_engine_release(ngx_connection_t *c, ngx_uint_t closed)
         }
     }
 
-    if (c->idle) {
-        c->idle = 0;
-        engine->nparked--;
-    }
+    ngx_http_partoo_tryout_engine_unpark(c);
 
     /* first: with poll, it clears ngx_cycle->files[c->fd] */
 
