@@ -21,7 +21,7 @@ MODULE_SRCS  := config ngx_http_partoo_tryout_module.c \
                 $(wildcard src/*.c src/*.h)
 
 UNIT_CFLAGS  := -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g -Isrc
-UNIT_LIBS    := $(shell pkg-config --libs jansson libpcre2-8 libcurl \
+UNIT_LIBS     = $(shell pkg-config --libs jansson libpcre2-8 libcurl \
                   libcrypto 2>/dev/null)
 UNIT_TESTS   := $(patsubst %.c,%,$(wildcard t/unit/*_test.c))
 
