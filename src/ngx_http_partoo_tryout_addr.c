@@ -531,22 +531,41 @@ ngx_http_partoo_tryout_addr_literal(const char *host, size_t len,
 }
 
 
-/* appends what fits of [p, p + n) at *out; the caller leaves room for NUL */
+/*
+ * Appends what fits of [p, p + n) at *out, up to *last (room for the NUL
+ * is the caller's).  Spaces, control bytes, non-ASCII and '"' are written
+ * as %XX: a log line is one line, and its quotes end where the url ends.
+ * Once something does not fit, *last = *out: the text is cut there.
+ */
 
 static void
-ngx_http_partoo_tryout_addr_append(char **out, char *last, const char *p,
+ngx_http_partoo_tryout_addr_append(char **out, char **last, const char *p,
     size_t n)
 {
-    size_t  room;
+    size_t                c;
+    static const char     hex[] = "0123456789ABCDEF";
 
-    room = (size_t) (last - *out);
+    while (n--) {
+        c = (unsigned char) *p++;
 
-    if (n > room) {
-        n = room;
+        if (c > 0x20 && c < 0x7f && c != '"') {
+            if (*out == *last) {
+                return;
+            }
+
+            *(*out)++ = (char) c;
+            continue;
+        }
+
+        if (*last - *out < 3) {
+            *last = *out;
+            return;
+        }
+
+        *(*out)++ = '%';
+        *(*out)++ = hex[c >> 4];
+        *(*out)++ = hex[c & 0xf];
     }
-
-    memcpy(*out, p, n);
-    *out += n;
 }
 
 
@@ -555,8 +574,8 @@ ngx_http_partoo_tryout_addr_log_url(const char *url, size_t len, char *buf,
     size_t size)
 {
     char         c, *out, *last;
-    size_t       i, scheme, auth, host, colon, port, path;
-    const char  *unparsed = "(not a url)";
+    size_t       i, n, scheme, auth, host, colon, port, path;
+    const char  *unparsed = "(invalid-url)";
 
     out = buf;
     last = buf + size - 1;
@@ -582,7 +601,7 @@ ngx_http_partoo_tryout_addr_log_url(const char *url, size_t len, char *buf,
     if (scheme == 0 || len - scheme < 3
         || memcmp(url + scheme, "://", 3) != 0)
     {
-        ngx_http_partoo_tryout_addr_append(&out, last, unparsed,
+        ngx_http_partoo_tryout_addr_append(&out, &last, unparsed,
                                            strlen(unparsed));
         *out = '\0';
         return (size_t) (out - buf);
@@ -635,21 +654,39 @@ ngx_http_partoo_tryout_addr_log_url(const char *url, size_t len, char *buf,
         }
     }
 
+    /* and the host ends at its first ':' then, after an IPv6 literal */
+
+    if (port == path && colon != path) {
+        i = host;
+
+        for (n = host; n < colon; n++) {
+            if (url[n] == ']') {
+                i = n + 1;
+            }
+        }
+
+        while (url[i] != ':') {
+            i++;
+        }
+
+        colon = i;
+    }
+
     for (i = path; i < len; i++) {
         if (url[i] == '?' || url[i] == '#') {
             break;
         }
     }
 
-    ngx_http_partoo_tryout_addr_append(&out, last, url, auth);
-    ngx_http_partoo_tryout_addr_append(&out, last, url + host, colon - host);
+    ngx_http_partoo_tryout_addr_append(&out, &last, url, auth);
+    ngx_http_partoo_tryout_addr_append(&out, &last, url + host, colon - host);
 
     if (port != path) {
-        ngx_http_partoo_tryout_addr_append(&out, last, url + port,
+        ngx_http_partoo_tryout_addr_append(&out, &last, url + port,
                                            path - port);
     }
 
-    ngx_http_partoo_tryout_addr_append(&out, last, url + path, i - path);
+    ngx_http_partoo_tryout_addr_append(&out, &last, url + path, i - path);
 
     *out = '\0';
 

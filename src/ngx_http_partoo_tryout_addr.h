@@ -93,10 +93,11 @@ ngx_http_partoo_tryout_addr_host_e ngx_http_partoo_tryout_addr_literal(
 /*
  * A delivery url as it may be logged: scheme, host, port and path, with
  * no userinfo, query or fragment, where receivers put credentials
- * ("https://u:pw@h:8443/x?token=t#f" is "https://h:8443/x").  Writes at
- * most "size" - 1 bytes and a NUL into "buf" (size > 0), cutting a longer
- * url; returns the length written.  Text without "scheme://" is written
- * as "(not a url)": nothing of it can be told safe.  Any bytes, any
+ * ("https://u:pw@h:8443/x?token=t#f" is "https://h:8443/x"); spaces,
+ * control bytes, non-ASCII and '"' as %XX.  Writes at most "size" - 1
+ * bytes and a NUL into "buf" (size > 0), cutting a longer url; returns
+ * the length written.  Text without "scheme://" is written as
+ * "(invalid-url)": nothing of it can be told safe.  Any bytes, any
  * thread; "buf" of NGX_HTTP_PARTOO_TRYOUT_ADDR_URL_LOG_LEN holds any url
  * the validator accepts.
  */

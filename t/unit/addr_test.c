@@ -791,13 +791,17 @@ static const ngx_http_partoo_tryout_addr_test_log_url_t
     { "https://u:SECRET?x@example.com/", "https://u" },
     { "https://u:SECRET#x@example.com/", "https://u" },
     { "https://example.com:/x", "https://example.com:/x" },
+    { "https://a:b:SECRET?@h", "https://a" },
+    { "https://a:b:443/x", "https://a:b:443/x" },
+    { "https://[::1]:SECRET#@h", "https://[::1]" },
     { "https://[::1]/x", "https://[::1]/x" },
     { "https://[fe80::1%25eth0]:8443", "https://[fe80::1%25eth0]:8443" },
-    { "example.com/x?token=SECRET", "(not a url)" },
-    { "://example.com", "(not a url)" },
-    { "1https://example.com", "(not a url)" },
-    { "https:/example.com?SECRET", "(not a url)" },
-    { "", "(not a url)" },
+    { "example.com/x?token=SECRET", "(invalid-url)" },
+    { "://example.com", "(invalid-url)" },
+    { "1https://example.com", "(invalid-url)" },
+    { "https:/example.com?SECRET", "(invalid-url)" },
+    { "", "(invalid-url)" },
+    { "https://h/a b\r\n\"x\"\xc3\xa9?q", "https://h/a%20b%0D%0A%22x%22%C3%A9" },
 };
 
 
@@ -837,6 +841,16 @@ ngx_http_partoo_tryout_addr_test_log_url(void)
     len = ngx_http_partoo_tryout_addr_log_url(url, strlen(url), small, 1);
     ngx_http_partoo_tryout_addr_test_ok(len == 0 && small[0] == '\0',
                                         "log url in one byte");
+
+    /* an escape is cut whole */
+
+    url = "https://h/\r\n";
+    len = ngx_http_partoo_tryout_addr_log_url(url, strlen(url), small,
+                                              sizeof(small));
+    ngx_http_partoo_tryout_addr_test_ok(len == 10
+                                        && strcmp(small, "https://h/") == 0,
+                                        "log url cut before an escape: \"%s\"",
+                                        small);
 
     /* "len" bytes only: a NUL or more text after them is not read */
 
