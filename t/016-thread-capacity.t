@@ -38,6 +38,7 @@ sub burst {
     my $ok = PartooTryout::tryout_answer_like(url => $url,
                                               response_status => 204);
     my ($delivered, $busy, $other) = (0, 0, 0);
+    my $first_other;
 
     for (@answers) {
         my ($head, $body) = split /\r\n\r\n/, $_, 2;
@@ -55,11 +56,13 @@ sub burst {
 
         } else {
             $other++;
+            ($first_other) = $_ =~ /^([^\r\n]*)/ if !defined $first_other;
         }
     }
 
     open my $out, '>', "$DIR/requests/$name.summary" or die "$!";
     print $out "delivered: $delivered\nbusy: $busy\nother: $other\n";
+    print $out "first other: $first_other\n" if defined $first_other;
     close $out;
     chmod 0644, "$DIR/requests/$name.summary";
 }

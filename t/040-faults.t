@@ -63,7 +63,8 @@ master_on();
 no_shuffle();
 no_long_string();
 check_accum_error_log();
-tryout_defaults(location => location_with('partoo_tryout_timeout 2s;'),
+# rows that end before the timeout: room for valgrind and a busy machine
+tryout_defaults(location => location_with('partoo_tryout_timeout 10s;'),
                 append => PartooTryout::Receiver::receiver_config());
 
 sub port {
@@ -356,6 +357,8 @@ exited on signal
 
 
 === TEST 7: the response head trickles in one byte per 100 ms, past the 2 s timeout: timeout, no status yet
+--- config eval
+main::location_with('partoo_tryout_timeout 2s;')
 --- request eval
 main::row('trickle=100')
 --- response_body_like eval
@@ -431,7 +434,7 @@ exited on signal
 --- http_config eval
 "    server {
         listen 127.0.0.1:\$TEST_NGINX_SLOW_CLIENT_PORT sndbuf=4k;
-" . main::location_with('partoo_tryout_timeout 2s;',
+" . main::location_with('partoo_tryout_timeout 10s;',
         'partoo_tryout_default_payload business_created ../html/big.json;')
 . "    }\n"
 --- init
