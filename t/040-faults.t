@@ -158,7 +158,8 @@ sub well_formed {
     return $head =~ m{^HTTP/1\.\d [45]\d\d } && $body =~ /^\{"errors":\{/;
 }
 
-# Tryouts from a child, 4 at a time, for $seconds (at most $max rounds),
+# Tryouts from a child, 4 at a time, for $seconds (at most $max rounds,
+# each given 60 s to be answered),
 # while this process sends $hups SIGHUPs to the master, one every
 # $seconds / $hups.  The counts go where /receiver/ serves them.
 sub hup_load {
@@ -176,9 +177,10 @@ sub hup_load {
         for (1 .. $max) {
             last if Time::HiRes::time() - $start >= $seconds;
 
+            # a round may outlast the load under valgrind: 60 s more
             my ($took, @got) = PartooTryout::concurrent_tryouts(
                 url => "$R/$name?status=204", n => 4, port => port(),
-                timeout => 20);
+                timeout => 60);
 
             $answers += @got;
             $ok += grep { well_formed($_) } @got;
