@@ -94,3 +94,23 @@ partoo tryout: the thread pool refused the delivery, see "max_queue" of "thread_
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 2: the thread engine counts against partoo_tryout_max_in_flight as the event engine does: with 1, a tryout while another runs gets the 503
+--- main_config
+thread_pool tryout threads=4;
+--- config eval
+$PartooTryout::THREAD_LOCATION =~ s/(partoo_tryout_thread_pool tryout;)/$1\n        partoo_tryout_max_in_flight 1;/r
+--- init
+main::burst('tp-cap', 2);
+--- request eval
+"GET /receiver/tp-cap.summary"
+--- response_body_like eval
+'^delivered: 1\nbusy: 1\nother: 0\n$'
+--- error_log
+partoo tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
+--- no_error_log
+[alert]
+[crit]
+queue overflow
