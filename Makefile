@@ -28,7 +28,15 @@ UNIT_TESTS   := $(patsubst %.c,%,$(wildcard t/unit/*_test.c))
 # the validator timed as nginx compiles it
 TIME_CFLAGS  := $(filter-out -O1,$(UNIT_CFLAGS)) -O2
 
+# libFuzzer targets: t/fuzz/NAME_fuzz.c, linked with the src/ units listed
+# in FUZZ_SRCS_NAME, run by "make fuzz" for FUZZ_TIME seconds each from
+# t/fuzz/corpus/NAME (and with t/fuzz/NAME.dict when there is one)
 FUZZ_TIME    ?= 60
+FUZZ_TARGETS := validate addr payload
+FUZZ_SRCS_validate := validate
+FUZZ_SRCS_addr     := addr
+FUZZ_SRCS_payload  := payload
+FUZZ_BINS     = $(patsubst %,t/fuzz/%_fuzz,$(FUZZ_TARGETS))
 
 export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
@@ -88,17 +96,25 @@ demo: deps build
 demo-stop:
 	@bash conf-examples/demo.sh stop
 
-t/fuzz/validate_fuzz: t/fuzz/validate_fuzz.c \
-                      src/ngx_http_partoo_tryout_validate.c \
-                      src/ngx_http_partoo_tryout_validate.h
+t/fuzz/%_fuzz: t/fuzz/%_fuzz.c $(wildcard src/*.c src/*.h)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
-	    src/ngx_http_partoo_tryout_validate.c $(UNIT_LIBS) -o $@
+	    $(patsubst %,src/ngx_http_partoo_tryout_%.c,$(FUZZ_SRCS_$*)) \
+	    $(UNIT_LIBS) -o $@
 
-fuzz: deps t/fuzz/validate_fuzz
-	rm -rf $(BUILD)/fuzz-corpus && mkdir -p $(BUILD)/fuzz-corpus
-	cp t/fuzz/corpus/validate/* $(BUILD)/fuzz-corpus/
-	./t/fuzz/validate_fuzz -max_total_time=$(FUZZ_TIME) -max_len=4096 \
-	    -dict=t/fuzz/validate.dict $(BUILD)/fuzz-corpus
+# each target from a fresh copy of its corpus; stops at the first crash
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ_TARGETS); do \
+	    corpus=$(BUILD)/fuzz-corpus/$$f; \
+	    rm -rf $$corpus && mkdir -p $$corpus; \
+	    cp t/fuzz/corpus/$$f/* $$corpus/; \
+	    dict=; [ -f t/fuzz/$$f.dict ] && dict=-dict=t/fuzz/$$f.dict; \
+	    echo "fuzz: $$f for $(FUZZ_TIME) s, log in $(BUILD)/fuzz-$$f.log"; \
+	    ./t/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	        -artifact_prefix=$(BUILD)/fuzz-$$f- $$dict $$corpus \
+	        > $(BUILD)/fuzz-$$f.log 2>&1 \
+	    || { tail -30 $(BUILD)/fuzz-$$f.log; exit 1; }; \
+	    grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz-$$f.log; \
+	done
 
 t/unit/validate_time: t/unit/validate_time.c \
                       src/ngx_http_partoo_tryout_validate.c \
@@ -117,4 +133,4 @@ bench: deps build
 
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
-	    t/fuzz/validate_fuzz demo/run
+	    $(FUZZ_BINS) demo/run

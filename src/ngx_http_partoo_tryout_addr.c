@@ -529,3 +529,166 @@ ngx_http_partoo_tryout_addr_literal(const char *host, size_t len,
 
     return NGX_HTTP_PARTOO_TRYOUT_ADDR_LITERAL;
 }
+
+
+/*
+ * Appends what fits of [p, p + n) at *out, up to *last (room for the NUL
+ * is the caller's).  Spaces, control bytes, non-ASCII and '"' are written
+ * as %XX: a log line is one line, and its quotes end where the url ends.
+ * Once something does not fit, *last = *out: the text is cut there.
+ */
+
+static void
+ngx_http_partoo_tryout_addr_append(char **out, char **last, const char *p,
+    size_t n)
+{
+    size_t                c;
+    static const char     hex[] = "0123456789ABCDEF";
+
+    while (n--) {
+        c = (unsigned char) *p++;
+
+        if (c > 0x20 && c < 0x7f && c != '"') {
+            if (*out == *last) {
+                return;
+            }
+
+            *(*out)++ = (char) c;
+            continue;
+        }
+
+        if (*last - *out < 3) {
+            *last = *out;
+            return;
+        }
+
+        *(*out)++ = '%';
+        *(*out)++ = hex[c >> 4];
+        *(*out)++ = hex[c & 0xf];
+    }
+}
+
+
+size_t
+ngx_http_partoo_tryout_addr_log_url(const char *url, size_t len, char *buf,
+    size_t size)
+{
+    char         c, *out, *last;
+    size_t       i, n, scheme, auth, host, colon, port, path;
+    const char  *unparsed = "(invalid-url)";
+
+    out = buf;
+    last = buf + size - 1;
+
+    /* "scheme://": a letter, then letters, digits, "+-." (RFC 3986) */
+
+    for (scheme = 0; scheme < len; scheme++) {
+        c = (char) (url[scheme] | 0x20);
+
+        if (c >= 'a' && c <= 'z') {
+            continue;
+        }
+
+        if (scheme == 0
+            || !((url[scheme] >= '0' && url[scheme] <= '9')
+                 || url[scheme] == '+' || url[scheme] == '-'
+                 || url[scheme] == '.'))
+        {
+            break;
+        }
+    }
+
+    if (scheme == 0 || len - scheme < 3
+        || memcmp(url + scheme, "://", 3) != 0)
+    {
+        ngx_http_partoo_tryout_addr_append(&out, &last, unparsed,
+                                           strlen(unparsed));
+        *out = '\0';
+        return (size_t) (out - buf);
+    }
+
+    auth = scheme + 3;
+
+    /* the authority ends at the path, the query or the fragment */
+
+    for (path = auth; path < len; path++) {
+        if (url[path] == '/' || url[path] == '?' || url[path] == '#') {
+            break;
+        }
+    }
+
+    /* the last "@": whatever a parser takes for userinfo is before it */
+
+    host = auth;
+
+    for (i = auth; i < path; i++) {
+        if (url[i] == '@') {
+            host = i + 1;
+        }
+    }
+
+    /*
+     * A port that is not all digits is no port: a password with a raw
+     * "?" or "#" ("u:pw?x@h") ends the authority inside the userinfo
+     */
+
+    colon = path;
+
+    for (i = path; i > host; i--) {
+        if (url[i - 1] == ']') {
+            break;
+        }
+
+        if (url[i - 1] == ':') {
+            colon = i - 1;
+            break;
+        }
+    }
+
+    port = colon;
+
+    for (i = colon + 1; i < path; i++) {
+        if (url[i] < '0' || url[i] > '9') {
+            port = path;
+            break;
+        }
+    }
+
+    /* and the host ends at its first ':' then, after an IPv6 literal */
+
+    if (port == path && colon != path) {
+        i = host;
+
+        for (n = host; n < colon; n++) {
+            if (url[n] == ']') {
+                i = n + 1;
+            }
+        }
+
+        while (url[i] != ':') {
+            i++;
+        }
+
+        colon = i;
+    }
+
+    for (i = path; i < len; i++) {
+        if (url[i] == '?' || url[i] == '#') {
+            break;
+        }
+    }
+
+    ngx_http_partoo_tryout_addr_append(&out, &last, url, auth);
+    ngx_http_partoo_tryout_addr_append(&out, &last, url + host, colon - host);
+
+    if (port != path) {
+        ngx_http_partoo_tryout_addr_append(&out, &last, url + port,
+                                           path - port);
+    }
+
+    ngx_http_partoo_tryout_addr_append(&out, &last, url + path, i - path);
+
+    *out = '\0';
+
+    return (size_t) (out - buf);
+}

@@ -90,5 +90,21 @@ ngx_http_partoo_tryout_addr_host_e ngx_http_partoo_tryout_addr_literal(
     const char *host, size_t len, struct sockaddr_storage *ss,
     socklen_t *sslen);
 
+/*
+ * A delivery url as it may be logged: scheme, host, port and path, with
+ * no userinfo, query or fragment, where receivers put credentials
+ * ("https://u:pw@h:8443/x?token=t#f" is "https://h:8443/x"); spaces,
+ * control bytes, non-ASCII and '"' as %XX.  Writes at most "size" - 1
+ * bytes and a NUL into "buf" (size > 0), cutting a longer url; returns
+ * the length written.  Text without "scheme://" is written as
+ * "(invalid-url)": nothing of it can be told safe.  Any bytes, any
+ * thread; "buf" of NGX_HTTP_PARTOO_TRYOUT_ADDR_URL_LOG_LEN holds any url
+ * the validator accepts.
+ */
+size_t ngx_http_partoo_tryout_addr_log_url(const char *url, size_t len,
+    char *buf, size_t size);
+
+#define NGX_HTTP_PARTOO_TRYOUT_ADDR_URL_LOG_LEN  2049
+
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_ADDR_H_INCLUDED_ */

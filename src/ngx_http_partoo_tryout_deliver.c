@@ -98,9 +98,16 @@ struct ngx_http_partoo_tryout_transfer_s {
     CURLcode                                 code;
 #endif
 
+    /*
+     * Written from curl's write callback, so by a pool thread in the
+     * thread engine: a word of its own, never a bit-field next to the
+     * worker's flags, which the worker may write while the thread runs.
+     */
+    ngx_uint_t                               too_large;
+
+    /* the worker's; all set before a task is posted */
     unsigned                                 threaded:1;
     unsigned                                 counted:1;  /* in_flight */
-    unsigned                                 too_large:1;
     unsigned                                 unwatched:1;
 };
 
@@ -201,6 +208,7 @@ static void ngx_http_partoo_tryout_share_unlock(CURL *easy,
     curl_lock_data data, void *userp);
 
 #if (NGX_THREADS)
+static char *ngx_http_partoo_tryout_log_url(ngx_str_t *url);
 static void ngx_http_partoo_tryout_thread_perform(void *data, ngx_log_t *log);
 static void ngx_http_partoo_tryout_thread_done(ngx_event_t *ev);
 #endif
@@ -543,6 +551,23 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         goto failed;
     }
 
+    /*
+     * Everything of t the worker writes is written before a pool thread
+     * can see t: the thread writes too_large, errbuf and the socket fields
+     * while it runs, and nothing may share a word with them.
+     */
+
+    ngx_queue_insert_tail(&engine->busy, &t->queue);
+    engine->in_flight++;
+    t->counted = 1;
+
+    /* the request's connection may be gone when this fires */
+
+    t->hold.handler = ngx_http_partoo_tryout_hold_handler;
+    t->hold.data = t;
+    t->hold.log = ngx_cycle->log;
+    t->hold_time = conf->timeout + NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK;
+
 #if (NGX_THREADS)
 
     if (t->threaded) {
@@ -554,8 +579,14 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         t->task.event.data = t;
         t->task.event.log = ngx_cycle->log;
 
+        /* the pool's queue is full: the contract's 503, as max_in_flight */
+
         if (ngx_thread_task_post(conf->thread_pool, &t->task) != NGX_OK) {
-            goto failed;
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "partoo tryout: the thread pool refused the "
+                          "delivery, see \"max_queue\" of \"thread_pool\"");
+            ngx_http_partoo_tryout_transfer_free(t);
+            return NGX_BUSY;
         }
 
     } else
@@ -565,21 +596,11 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     if (curl_multi_add_handle(engine->multi, t->easy) != CURLM_OK) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "partoo tryout: curl_multi_add_handle() failed");
-        goto failed;
+        ngx_http_partoo_tryout_transfer_free(t);
+        return NGX_ERROR;
     }
 
-    /* the request's connection may be gone when this fires */
-
-    t->hold.handler = ngx_http_partoo_tryout_hold_handler;
-    t->hold.data = t;
-    t->hold.log = ngx_cycle->log;
-    t->hold_time = conf->timeout + NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK;
-
     ngx_add_timer(&t->hold, t->hold_time);
-
-    ngx_queue_insert_tail(&engine->busy, &t->queue);
-    engine->in_flight++;
-    t->counted = 1;
 
     d->transfer = t;
 
@@ -587,8 +608,8 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     cln->data = d;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "partoo tryout: delivery to \"%V\" started, %ui in flight",
-                   &d->url, engine->in_flight);
+                   "partoo tryout: delivery to \"%s\" started, %ui in flight",
+                   ngx_http_partoo_tryout_log_url(&d->url), engine->in_flight);
 
     return NGX_AGAIN;
 
@@ -598,6 +619,24 @@ failed:
     ngx_http_partoo_tryout_transfer_free(t);
 
     return NGX_ERROR;
+}
+
+
+/*
+ * A delivery url as the log may show it: receivers put credentials in
+ * userinfo and query strings, and logs travel where those must not go.
+ * One buffer, used by the worker's thread only, within one log call.
+ */
+
+static char *
+ngx_http_partoo_tryout_log_url(ngx_str_t *url)
+{
+    static char  buf[NGX_HTTP_PARTOO_TRYOUT_ADDR_URL_LOG_LEN];
+
+    (void) ngx_http_partoo_tryout_addr_log_url((char *) url->data, url->len,
+                                               buf, sizeof(buf));
+
+    return buf;
 }
 
 
@@ -1110,15 +1149,16 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
 
     if (code != CURLE_OK) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "partoo tryout: delivery to \"%V\" failed (%V): %s",
-                      &d->url,
+                      "partoo tryout: delivery to \"%s\" failed (%V): %s",
+                      ngx_http_partoo_tryout_log_url(&d->url),
                       ngx_http_partoo_tryout_deliver_error_name(d->error),
                       t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "partoo tryout: delivery to \"%V\" done, status %l, "
-                   "%M ms", &d->url, status, d->duration);
+                   "partoo tryout: delivery to \"%s\" done, status %l, "
+                   "%M ms", ngx_http_partoo_tryout_log_url(&d->url), status,
+                   d->duration);
 
     ngx_http_partoo_tryout_transfer_free(t);
 
@@ -1288,7 +1328,8 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
     if (t->threaded) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "partoo tryout: client went away, the delivery to "
-                      "\"%V\" is left to finish in its thread", &d->url);
+                      "\"%s\" is left to finish in its thread",
+                      ngx_http_partoo_tryout_log_url(&d->url));
 
         t->request = NULL;
         t->delivery = NULL;
@@ -1296,8 +1337,8 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "partoo tryout: client went away, the delivery to \"%V\" "
-                  "is cancelled", &d->url);
+                  "partoo tryout: client went away, the delivery to \"%s\" "
+                  "is cancelled", ngx_http_partoo_tryout_log_url(&d->url));
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);

@@ -284,3 +284,60 @@ main::deliver("$main::R/noproxy?status=204", 'noproxy')
 --- response_body_like eval
 main::got({ url => "$main::R/noproxy?status=204", response_status => 204 },
           "$main::R/noproxy?status=204")
+
+
+
+=== TEST 17: the log shows a failed delivery's url without userinfo, query or fragment, at every level
+--- request eval
+PartooTryout::tryout_request(url => "https://user:SECRETPW\@127.0.0.1:"
+                             . "$main::REFUSED/t/secret?token=SECRETQ#SECRETF")
+--- response_body_like eval
+PartooTryout::tryout_answer_like(
+    url => "https://user:SECRETPW\@127.0.0.1:$main::REFUSED/t/secret"
+           . "?token=SECRETQ#SECRETF",
+    error => 'connection_failed')
+--- grep_error_log eval
+qr/partoo tryout: delivery to "[^"]*" (?:started|failed|done)/
+--- grep_error_log_out eval
+qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" started\n}
+. qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" failed\n}
+. qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" done\n}
+--- no_error_log
+SECRETPW
+SECRETQ
+SECRETF
+
+
+
+=== TEST 18: and a delivered one's
+--- request eval
+PartooTryout::tryout_request(url => "https://user:SECRETPW\@127.0.0.1:"
+                             . "$main::GOOD/t/secret2?status=204&token=SECRETQ")
+--- response_body_like eval
+PartooTryout::tryout_answer_like(
+    url => "https://user:SECRETPW\@127.0.0.1:$main::GOOD/t/secret2"
+           . "?status=204&token=SECRETQ",
+    response_status => 204)
+--- grep_error_log eval
+qr/partoo tryout: delivery to "[^"]*" (?:started|failed|done)/
+--- grep_error_log_out eval
+qq{partoo tryout: delivery to "https://127.0.0.1:$main::GOOD/t/secret2" started\n}
+. qq{partoo tryout: delivery to "https://127.0.0.1:$main::GOOD/t/secret2" done\n}
+--- no_error_log
+SECRETPW
+SECRETQ
+
+
+
+=== TEST 19: API keys are never logged by the module: at debug level the only lines with the key are nginx's own header lines
+--- request eval
+main::deliver("https://127.0.0.1:$main::REFUSED/t/keyed", 'keyed')
+--- error_code eval
+[200, 404]
+--- response_body_like eval
+main::got({ url => "https://127.0.0.1:$main::REFUSED/t/keyed",
+            error => 'connection_failed' })
+--- grep_error_log eval
+qr/[^\n]*\Q$PartooTryout::API_KEY\E[^\n]*/
+--- grep_error_log_out eval
+qr/\A(?:[^\n]*\[debug\] [^\n]* http header: "x-APIKey: \Q$PartooTryout::API_KEY\E"\n)*\z/

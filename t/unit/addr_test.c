@@ -768,6 +768,100 @@ ngx_http_partoo_tryout_addr_test_misc(void)
 }
 
 
+typedef struct {
+    const char                          *url;
+    const char                          *logged;
+} ngx_http_partoo_tryout_addr_test_log_url_t;
+
+
+static const ngx_http_partoo_tryout_addr_test_log_url_t
+    ngx_http_partoo_tryout_addr_test_log_urls[] = {
+    { "https://example.com/hook", "https://example.com/hook" },
+    { "https://example.com", "https://example.com" },
+    { "https://example.com:8443/a/b", "https://example.com:8443/a/b" },
+    { "https://user:SECRETPW@example.com:8443/x?token=SECRET#frag",
+      "https://example.com:8443/x" },
+    { "https://user@example.com/x", "https://example.com/x" },
+    { "https://a@b:c@example.com/x", "https://example.com/x" },
+    { "https://user:pw@example.com?token=SECRET", "https://example.com" },
+    { "https://example.com#SECRET", "https://example.com" },
+    { "https://u:p@[::1]:443/x?q", "https://[::1]:443/x" },
+    { "https://example.com/x@y?z", "https://example.com/x@y" },
+    { "HTTPS://User:PW@Example.COM/X", "HTTPS://Example.COM/X" },
+    { "https://u:SECRET?x@example.com/", "https://u" },
+    { "https://u:SECRET#x@example.com/", "https://u" },
+    { "https://example.com:/x", "https://example.com:/x" },
+    { "https://a:b:SECRET?@h", "https://a" },
+    { "https://a:b:443/x", "https://a:b:443/x" },
+    { "https://[::1]:SECRET#@h", "https://[::1]" },
+    { "https://[::1]/x", "https://[::1]/x" },
+    { "https://[fe80::1%25eth0]:8443", "https://[fe80::1%25eth0]:8443" },
+    { "example.com/x?token=SECRET", "(invalid-url)" },
+    { "://example.com", "(invalid-url)" },
+    { "1https://example.com", "(invalid-url)" },
+    { "https:/example.com?SECRET", "(invalid-url)" },
+    { "", "(invalid-url)" },
+    { "https://h/a b\r\n\"x\"\xc3\xa9?q", "https://h/a%20b%0D%0A%22x%22%C3%A9" },
+};
+
+
+static void
+ngx_http_partoo_tryout_addr_test_log_url(void)
+{
+    char         buf[NGX_HTTP_PARTOO_TRYOUT_ADDR_URL_LOG_LEN], small[12];
+    size_t       i, len;
+    const char  *url;
+
+    for (i = 0;
+         i < sizeof(ngx_http_partoo_tryout_addr_test_log_urls)
+             / sizeof(ngx_http_partoo_tryout_addr_test_log_urls[0]);
+         i++)
+    {
+        url = ngx_http_partoo_tryout_addr_test_log_urls[i].url;
+
+        len = ngx_http_partoo_tryout_addr_log_url(url, strlen(url), buf,
+                                                  sizeof(buf));
+
+        ngx_http_partoo_tryout_addr_test_ok(
+            len == strlen(buf)
+            && strcmp(buf, ngx_http_partoo_tryout_addr_test_log_urls[i].logged)
+               == 0,
+            "log url \"%s\": \"%s\"", url, buf);
+    }
+
+    /* cut at the buffer, NUL-terminated */
+
+    url = "https://u:pw@example.com/long/path?q";
+    len = ngx_http_partoo_tryout_addr_log_url(url, strlen(url), small,
+                                              sizeof(small));
+    ngx_http_partoo_tryout_addr_test_ok(len == 11
+                                        && strcmp(small, "https://exa") == 0,
+                                        "log url cut: \"%s\"", small);
+
+    len = ngx_http_partoo_tryout_addr_log_url(url, strlen(url), small, 1);
+    ngx_http_partoo_tryout_addr_test_ok(len == 0 && small[0] == '\0',
+                                        "log url in one byte");
+
+    /* an escape is cut whole */
+
+    url = "https://h/\r\n";
+    len = ngx_http_partoo_tryout_addr_log_url(url, strlen(url), small,
+                                              sizeof(small));
+    ngx_http_partoo_tryout_addr_test_ok(len == 10
+                                        && strcmp(small, "https://h/") == 0,
+                                        "log url cut before an escape: \"%s\"",
+                                        small);
+
+    /* "len" bytes only: a NUL or more text after them is not read */
+
+    len = ngx_http_partoo_tryout_addr_log_url("https://h/x?q", 10, buf,
+                                              sizeof(buf));
+    ngx_http_partoo_tryout_addr_test_ok(len == 10
+                                        && strcmp(buf, "https://h/") == 0,
+                                        "log url of a prefix: \"%s\"", buf);
+}
+
+
 int
 main(void)
 {
@@ -835,6 +929,7 @@ main(void)
     ngx_http_partoo_tryout_addr_test_cidr();
     ngx_http_partoo_tryout_addr_test_hosts_run();
     ngx_http_partoo_tryout_addr_test_misc();
+    ngx_http_partoo_tryout_addr_test_log_url();
 
     printf("1..%u\n", ngx_http_partoo_tryout_addr_test_run);
 

@@ -25,6 +25,9 @@ package PartooTryout::Receiver;
 #   idle=MS       after answering, close the connection if no request
 #                 comes within MS (a keep-alive timeout)
 #   close=1       answer with "Connection: close", then close
+#   fault=NAME    misbehave instead of answering, one of (see faults()):
+#                 reset_head, reset_body, status_close, continue, http10,
+#                 bad_chunk, huge_head, no_close_notify
 #
 # records(NAME) reads requests/NAME back as [head, body] pairs, for checks
 # made after the blocks (JSON fields, signatures).
@@ -283,6 +286,11 @@ sub serve {
             quit_worker($cfg->{pid_file});
         }
 
+        if ($q{fault}) {
+            fault($c, $q{fault});
+            return;
+        }
+
         if ($q{hang}) {
             # until the client gives up
             1 while sysread($c, my $junk, 4096);
@@ -296,6 +304,114 @@ sub serve {
         return if $q{close};
 
         $idle = $q{idle};
+    }
+}
+
+# The faults of the fault matrix (t/040-faults.t): what a broken or
+# hostile receiver does after it has read a whole request.  Written
+# against the wire, so they hold for any delivery engine.
+my %Faults = (
+    # the connection reset (RST) in the middle of the response head
+    reset_head => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 200 OK\r\nContent-Ty");
+        reset_after($c);
+    },
+
+    # the head whole, 10 of 100 body bytes, then a reset
+    reset_body => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+                      . 'b' x 10);
+        reset_after($c);
+    },
+
+    # the status line and nothing more: TLS close_notify, then FIN
+    status_close => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 204 No Content\r\n");
+        Time::HiRes::sleep(0.1);
+        $c->close;
+    },
+
+    # an interim 100 before the final answer (not asked for: the request
+    # has no "Expect"); a client must skip it
+    continue => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 100 Continue\r\n\r\n");
+        Time::HiRes::sleep(0.05);
+        write_all($c, "HTTP/1.1 204 No Content\r\n\r\n");
+        drain($c);
+    },
+
+    # HTTP/1.0, the body delimited by the end of the connection
+    http10 => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                      . "delimited by close\n");
+        $c->close;
+    },
+
+    # a chunk size that is not hexadecimal
+    bad_chunk => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      . "zz\r\nhello\r\n0\r\n\r\n");
+        drain($c);
+    },
+
+    # 1 MB of response headers, 1024 lines of 1 KB
+    huge_head => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 200 OK\r\n") or return;
+        for my $n (1 .. 1024) {
+            write_all($c, sprintf("X-Fill-%04d: %s\r\n", $n, 'f' x 1009))
+                or return;
+        }
+        write_all($c, "Content-Length: 0\r\n\r\n") or return;
+        drain($c);
+    },
+
+    # a body delimited by the end of the connection, ended by a TCP FIN
+    # without TLS close_notify: a truncation nobody can tell from the end
+    no_close_notify => sub {
+        my ($c) = @_;
+        write_all($c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                      . "cut here?\n");
+        Time::HiRes::sleep(0.1);
+        $c->close(SSL_no_shutdown => 1);
+    },
+);
+
+sub fault {
+    my ($c, $name) = @_;
+
+    my $f = $Faults{$name} or die "receiver: unknown fault \"$name\"\n";
+
+    $f->($c);
+}
+
+# RST rather than FIN: linger on, zero seconds, and no TLS shutdown
+sub reset_after {
+    my ($c) = @_;
+
+    Time::HiRes::sleep(0.1);
+    setsockopt($c, Socket::SOL_SOCKET(), Socket::SO_LINGER(),
+               pack('ii', 1, 0));
+    $c->close(SSL_no_shutdown => 1);
+}
+
+# read until the client goes, 10 s at most
+sub drain {
+    my ($c) = @_;
+
+    my $until = Time::HiRes::time() + 10;
+
+    while (Time::HiRes::time() < $until) {
+        my $rin = '';
+        vec($rin, fileno($c), 1) = 1;
+        next if !select($rin, undef, undef, 0.5);
+        last if !sysread($c, my $junk, 4096);
     }
 }
 
