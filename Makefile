@@ -88,17 +88,24 @@ demo: deps build
 demo-stop:
 	@bash conf-examples/demo.sh stop
 
-t/fuzz/validate_fuzz: t/fuzz/validate_fuzz.c \
-                      src/ngx_http_partoo_tryout_validate.c \
-                      src/ngx_http_partoo_tryout_validate.h
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
-	    src/ngx_http_partoo_tryout_validate.c $(UNIT_LIBS) -o $@
+# one libFuzzer target per nginx-free parser, each run FUZZ_TIME seconds
+FUZZ_TARGETS := validate keys_file
+FUZZ_FLAGS_validate  := -max_len=4096 -dict=t/fuzz/validate.dict
+FUZZ_FLAGS_keys_file := -max_len=4096 -dict=t/fuzz/keys_file.dict
 
-fuzz: deps t/fuzz/validate_fuzz
-	rm -rf $(BUILD)/fuzz-corpus && mkdir -p $(BUILD)/fuzz-corpus
-	cp t/fuzz/corpus/validate/* $(BUILD)/fuzz-corpus/
-	./t/fuzz/validate_fuzz -max_total_time=$(FUZZ_TIME) -max_len=4096 \
-	    -dict=t/fuzz/validate.dict $(BUILD)/fuzz-corpus
+t/fuzz/%_fuzz: t/fuzz/%_fuzz.c src/ngx_http_partoo_tryout_%.c \
+               $(wildcard src/*.h)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
+	    src/ngx_http_partoo_tryout_$*.c $(UNIT_LIBS) -o $@
+
+fuzz: deps $(patsubst %,t/fuzz/%_fuzz,$(FUZZ_TARGETS))
+	@set -e; $(foreach t,$(FUZZ_TARGETS), \
+	    echo "# fuzz $(t): $(FUZZ_TIME) s"; \
+	    rm -rf $(BUILD)/fuzz-corpus/$(t); \
+	    mkdir -p $(BUILD)/fuzz-corpus/$(t); \
+	    cp t/fuzz/corpus/$(t)/* $(BUILD)/fuzz-corpus/$(t)/; \
+	    ./t/fuzz/$(t)_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_FLAGS_$(t)) \
+	        $(BUILD)/fuzz-corpus/$(t);)
 
 t/unit/validate_time: t/unit/validate_time.c \
                       src/ngx_http_partoo_tryout_validate.c \
@@ -117,4 +124,4 @@ bench: deps build
 
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
-	    t/fuzz/validate_fuzz demo/run
+	    $(patsubst %,t/fuzz/%_fuzz,$(FUZZ_TARGETS)) demo/run

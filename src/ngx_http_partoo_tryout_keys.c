@@ -27,19 +27,13 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <jansson.h>
 
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_http.h"
 
 
-#define NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX  255
-
 /* pages kept free beyond two sets: partly used slab pages of each size */
 #define NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES  16
-
-/* a plaintext key warns once per entry, up to this many entries */
-#define NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS  16
 
 
 /* one key in shared memory */
@@ -69,26 +63,6 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_shctx_t;
 
 
-/* one key as parsed from the file, until the set is built */
-
-typedef struct {
-    u_char                               digest[SHA256_DIGEST_LENGTH];
-    int64_t                              org_id;
-    int64_t                             *org_ids; /* sorted, distinct */
-    u_char                              *user_id;
-    ngx_uint_t                           index;   /* in "keys" */
-    uint32_t                             norgs;
-    u_char                               role;
-    u_char                               user_id_len;
-} ngx_http_partoo_tryout_keys_entry_t;
-
-
-typedef struct {
-    ngx_uint_t                           index;
-    ngx_str_t                            user_id;
-} ngx_http_partoo_tryout_keys_plain_t;
-
-
 /* the zone's process-local side: shm_zone->data */
 
 typedef struct {
@@ -98,12 +72,8 @@ typedef struct {
 
     ngx_str_t                            file;
 
-    /* the parsed file: lives in "pool" until init_zone built the set */
-    ngx_pool_t                          *pool;
-    ngx_array_t                          entries;    /* of _entry_t */
-    ngx_uint_t                           nkeys;
-    ngx_array_t                          plaintext;  /* of _plain_t */
-    ngx_uint_t                           nplaintext;
+    /* the parsed file, until init_zone built the set */
+    ngx_http_partoo_tryout_keys_file_t   kf;
     ngx_msec_t                           parse_time;
 
     /* built beside the current set on reload, published in init_module */
@@ -115,43 +85,8 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_zone_t;
 
 
-typedef struct {
-    ngx_str_t                            name;
-    ngx_uint_t                           role;
-} ngx_http_partoo_tryout_keys_role_t;
-
-
 static char *ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx);
-static u_char *ngx_http_partoo_tryout_keys_parse_list(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    u_char *last);
-static u_char *ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last);
-static void ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    json_error_t *error);
-static const char *ngx_http_partoo_tryout_keys_json_reason(
-    const json_error_t *error);
-static void ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    const char *what);
-static void ngx_http_partoo_tryout_keys_position(u_char *buf, u_char *pos,
-    ngx_uint_t *line, ngx_uint_t *column);
-static char *ngx_http_partoo_tryout_keys_parse_entry(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *obj, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry);
-static char *ngx_http_partoo_tryout_keys_parse_org_ids(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *orgs, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry);
-static void ngx_http_partoo_tryout_keys_entry_error(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t index,
-    const char *fmt, ...);
-static ngx_int_t ngx_http_partoo_tryout_keys_hex(u_char *dst, u_char *src,
-    size_t len);
-static int ngx_libc_cdecl ngx_http_partoo_tryout_keys_cmp_entries(
-    const void *one, const void *two);
-static int ngx_libc_cdecl ngx_http_partoo_tryout_keys_cmp_orgs(
-    const void *one, const void *two);
 static ngx_int_t ngx_http_partoo_tryout_keys_hash(
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *data, size_t len,
     u_char *digest);
@@ -190,36 +125,6 @@ static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(
  * than be handed the other kind's data.
  */
 static u_char  ngx_http_partoo_tryout_keys_tag;
-
-
-static ngx_http_partoo_tryout_keys_role_t  ngx_http_partoo_tryout_keys_roles[]
-    = {
-    { ngx_string("PROVIDER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER },
-    { ngx_string("ORG_ADMIN"), NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_ADMIN },
-    { ngx_string("ORG_MANAGER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_MANAGER },
-    { ngx_string("GROUP_MANAGER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_GROUP_MANAGER },
-    { ngx_string("BUSINESS_MANAGER"),
-      NGX_HTTP_PARTOO_TRYOUT_ROLE_BUSINESS_MANAGER },
-    { ngx_string("PUBLISHER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_PUBLISHER },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_uint_t
-ngx_http_partoo_tryout_keys_role(ngx_str_t *name)
-{
-    ngx_http_partoo_tryout_keys_role_t  *role;
-
-    for (role = ngx_http_partoo_tryout_keys_roles; role->name.len; role++) {
-        if (role->name.len == name->len
-            && ngx_strncmp(role->name.data, name->data, name->len) == 0)
-        {
-            return role->role;
-        }
-    }
-
-    return 0;
-}
 
 
 char *
@@ -372,12 +277,7 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/*
- * The file is read whole, but decoded one entry at a time: jansson builds
- * a small object per key and drops it, where a tree of the whole document
- * would take several times the file's size (about 1 GB for 1,000,000
- * keys).  The top level is walked here; every value goes through jansson.
- */
+/* the file is read whole here, and parsed by the nginx-free keys_file */
 
 static char *
 ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
@@ -387,13 +287,9 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     u_char                              *buf, *p, *last;
     size_t                               size;
     ssize_t                              n;
-    json_t                              *value;
     ngx_fd_t                             fd;
-    ngx_uint_t                           i, found, is_keys;
     ngx_msec_t                           start;
-    json_error_t                         error;
     ngx_file_info_t                      fi;
-    ngx_http_partoo_tryout_keys_entry_t *entries;
 
     ngx_time_update();
     start = ngx_current_msec;
@@ -451,165 +347,33 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
 
     *last = '\0';
 
-    ctx->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, cf->log);
-    if (ctx->pool == NULL) {
-        goto done;
-    }
-
-    if (ngx_array_init(&ctx->plaintext, ctx->pool,
-                       NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS,
-                       sizeof(ngx_http_partoo_tryout_keys_plain_t))
-        != NGX_OK)
+    if (ngx_http_partoo_tryout_keys_file_parse(&ctx->kf, buf, last - buf)
+        != 0)
     {
-        goto done;
-    }
+        if (ctx->kf.error[0] == '\0') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\": out of memory", &ctx->file);
 
-    /* about 100 bytes of JSON per key: room without regrowing, mostly */
-
-    if (ngx_array_init(&ctx->entries, ctx->pool, size / 100 + 1,
-                       sizeof(ngx_http_partoo_tryout_keys_entry_t))
-        != NGX_OK)
-    {
-        goto done;
-    }
-
-    p = ngx_http_partoo_tryout_keys_ws(buf, last);
-
-    if (*p != '{') {
-        value = json_loadb((char *) buf, last - buf, JSON_DECODE_ANY, &error);
-
-        if (value) {
-            json_decref(value);
-            goto not_keys;
-        }
-
-        ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, buf, &error);
-        goto done;
-    }
-
-    found = 0;
-
-    for ( ;; ) {
-        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-        if (*p == '}' && !found) {
-            goto not_keys;
-        }
-
-        value = json_loadb((char *) p, last - p,
-                           JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK, &error);
-
-        if (value == NULL || !json_is_string(value)) {
-            json_decref(value);
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
-                                                 "string");
-            goto done;
-        }
-
-        is_keys = (json_string_length(value) == 4
-                   && ngx_strncmp(json_string_value(value), "keys", 4) == 0);
-
-        json_decref(value);
-
-        p = ngx_http_partoo_tryout_keys_ws(p + error.position, last);
-
-        if (*p != ':') {
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p, "':'");
-            goto done;
-        }
-
-        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-        if (is_keys) {
-            if (found++) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "key file \"%V\": \"keys\" appears twice",
-                                   &ctx->file);
-                goto done;
-            }
-
-            if (*p != '[') {
-                goto not_keys;
-            }
-
-            p = ngx_http_partoo_tryout_keys_parse_list(cf, ctx, buf, p, last);
-            if (p == NULL) {
-                goto done;
-            }
+        } else if (ctx->kf.error_index
+                   == NGX_HTTP_PARTOO_TRYOUT_KEYS_FILE_NO_ENTRY)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\": %s",
+                               &ctx->file, ctx->kf.error);
 
         } else {
-            /* another member: checked as JSON, and ignored */
-
-            value = json_loadb((char *) p, last - p,
-                               JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
-                               |JSON_REJECT_DUPLICATES, &error);
-            if (value == NULL) {
-                ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, p, &error);
-                goto done;
-            }
-
-            json_decref(value);
-            p += error.position;
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\", keys[%uz]: %s",
+                               &ctx->file, ctx->kf.error_index,
+                               ctx->kf.error);
         }
 
-        p = ngx_http_partoo_tryout_keys_ws(p, last);
-
-        if (*p == '}') {
-            break;
-        }
-
-        if (*p != ',') {
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
-                                                 "',' or '}'");
-            goto done;
-        }
-    }
-
-    if (!found) {
-        goto not_keys;
-    }
-
-    p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-    if (p != last) {
-        ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p, "end of file");
         goto done;
-    }
-
-    /* sorted, a duplicate key sits next to its twin */
-
-    entries = ctx->entries.elts;
-    ctx->nkeys = ctx->entries.nelts;
-
-    if (ctx->nkeys > 1) {
-        qsort(entries, ctx->nkeys, sizeof(ngx_http_partoo_tryout_keys_entry_t),
-              ngx_http_partoo_tryout_keys_cmp_entries);
-    }
-
-    for (i = 1; i < ctx->nkeys; i++) {
-        if (ngx_memcmp(entries[i - 1].digest, entries[i].digest,
-                       SHA256_DIGEST_LENGTH)
-            == 0)
-        {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx,
-                ngx_max(entries[i - 1].index, entries[i].index),
-                "the same key as keys[%ui]",
-                ngx_min(entries[i - 1].index, entries[i].index));
-            goto done;
-        }
     }
 
     ngx_time_update();
     ctx->parse_time = ngx_current_msec - start;
 
     rv = NGX_CONF_OK;
-    goto done;
-
-not_keys:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "key file \"%V\": must be an object with "
-                       "a \"keys\" list", &ctx->file);
 
 done:
 
@@ -629,525 +393,6 @@ done:
     }
 
     return rv;
-}
-
-
-/* "p" is at '[': returns the position after the matching ']' */
-
-static u_char *
-ngx_http_partoo_tryout_keys_parse_list(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    u_char *last)
-{
-    json_t                               *obj;
-    ngx_uint_t                            i;
-    json_error_t                          error;
-    ngx_http_partoo_tryout_keys_entry_t  *entry;
-
-    p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-    if (*p == ']') {
-        return p + 1;
-    }
-
-    for (i = 0; /* void */ ; i++) {
-
-        obj = json_loadb((char *) p, last - p,
-                         JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
-                         |JSON_REJECT_DUPLICATES, &error);
-        if (obj == NULL) {
-            ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, p, &error);
-            return NULL;
-        }
-
-        p += error.position;
-
-        entry = ngx_array_push(&ctx->entries);
-        if (entry == NULL) {
-            json_decref(obj);
-            return NULL;
-        }
-
-        if (ngx_http_partoo_tryout_keys_parse_entry(cf, ctx, obj, i, entry)
-            != NGX_CONF_OK)
-        {
-            json_decref(obj);
-            return NULL;
-        }
-
-        json_decref(obj);
-
-        p = ngx_http_partoo_tryout_keys_ws(p, last);
-
-        if (*p == ']') {
-            return p + 1;
-        }
-
-        if (*p != ',') {
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
-                                                 "',' or ']'");
-            return NULL;
-        }
-
-        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-    }
-}
-
-
-static u_char *
-ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last)
-{
-    while (p < last
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
-
-    return p;
-}
-
-
-/*
- * jansson's error in a value that starts at "p", placed in the file.
- * Never jansson's text: it quotes the token "near" the error, which may
- * be a plaintext key or a part of one.
- */
-
-static void
-ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    json_error_t *error)
-{
-    ngx_uint_t  line, column;
-
-    ngx_http_partoo_tryout_keys_position(buf, p + error->position, &line,
-                                         &column);
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "key file \"%V\": invalid JSON at line %ui, "
-                       "column %ui: %s",
-                       &ctx->file, line, column,
-                       ngx_http_partoo_tryout_keys_json_reason(error));
-
-    ngx_explicit_memzero(error, sizeof(json_error_t));
-}
-
-
-static const char *
-ngx_http_partoo_tryout_keys_json_reason(const json_error_t *error)
-{
-#if (JANSSON_VERSION_HEX >= 0x020b00)
-
-    switch (json_error_code(error)) {
-
-    case json_error_out_of_memory:
-        return "out of memory";
-
-    case json_error_stack_overflow:
-        return "nested too deep";
-
-    case json_error_invalid_utf8:
-        return "invalid UTF-8";
-
-    case json_error_premature_end_of_input:
-        return "premature end of input";
-
-    case json_error_end_of_input_expected:
-        return "end of file expected";
-
-    case json_error_null_character:
-        return "NUL character in a string";
-
-    case json_error_null_byte_in_key:
-        return "NUL byte in an object key";
-
-    case json_error_duplicate_key:
-        return "duplicate object key";
-
-    case json_error_numeric_overflow:
-        return "number out of range";
-
-    default:
-        return "invalid syntax";
-    }
-
-#else
-
-    return "invalid syntax";
-
-#endif
-}
-
-
-static void
-ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    const char *what)
-{
-    ngx_uint_t  line, column;
-
-    ngx_http_partoo_tryout_keys_position(buf, p + 1, &line, &column);
-
-    if (*p == '\0') {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\": invalid JSON at line %ui, "
-                           "column %ui: %s expected near end of file",
-                           &ctx->file, line, column, what);
-        return;
-    }
-
-    /* not the byte found: it may start a plaintext key */
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "key file \"%V\": invalid JSON at line %ui, "
-                       "column %ui: %s expected",
-                       &ctx->file, line, column, what);
-}
-
-
-/* line and column (of bytes) of the byte before "pos", as jansson counts */
-
-static void
-ngx_http_partoo_tryout_keys_position(u_char *buf, u_char *pos,
-    ngx_uint_t *line, ngx_uint_t *column)
-{
-    u_char  *p, *nl;
-
-    *line = 1;
-    nl = buf - 1;
-
-    for (p = buf; p < pos - 1; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            nl = p;
-        }
-    }
-
-    *column = pos - nl - 1;
-}
-
-
-static char *
-ngx_http_partoo_tryout_keys_parse_entry(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *obj, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry)
-{
-    size_t                                len;
-    u_char                               *p, *last;
-    json_t                               *key, *sha, *user, *role, *org, *orgs;
-    ngx_str_t                             name;
-    json_int_t                            id;
-    ngx_http_partoo_tryout_keys_plain_t  *plain;
-
-    if (!json_is_object(obj)) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "must be an object");
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(entry, sizeof(ngx_http_partoo_tryout_keys_entry_t));
-    entry->index = index;
-
-    /* user_id first: a plaintext key's warning names it */
-
-    user = json_object_get(obj, "user_id");
-
-    if (user == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"user_id\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    p = (u_char *) json_string_value(user);
-    len = json_string_length(user);
-
-    if (p == NULL || len == 0 || len > NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX) {
-        goto invalid_user;
-    }
-
-    for (last = p + len; p < last; p++) {
-        if (*p <= 0x20 || *p >= 0x7f) {
-            goto invalid_user;
-        }
-    }
-
-    entry->user_id = ngx_pnalloc(ctx->pool, len);
-    if (entry->user_id == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memcpy(entry->user_id, json_string_value(user), len);
-    entry->user_id_len = (u_char) len;
-
-    key = json_object_get(obj, "key");
-    sha = json_object_get(obj, "key_sha256");
-
-    if (key && sha) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                    "has both \"key\" and \"key_sha256\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (sha) {
-        p = (u_char *) json_string_value(sha);
-
-        if (p == NULL
-            || json_string_length(sha) != 2 * SHA256_DIGEST_LENGTH
-            || ngx_http_partoo_tryout_keys_hex(entry->digest, p,
-                                          SHA256_DIGEST_LENGTH)
-               != NGX_OK)
-        {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                        "\"key_sha256\" must be 64 hexadecimal digits");
-            return NGX_CONF_ERROR;
-        }
-
-    } else if (key) {
-        p = (u_char *) json_string_value(key);
-
-        if (p == NULL || json_string_length(key) == 0) {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                    "\"key\" must be a non-empty string");
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_http_partoo_tryout_keys_hash(ctx, p, json_string_length(key),
-                                             entry->digest)
-            != NGX_OK)
-        {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                    "SHA-256 failed");
-            return NGX_CONF_ERROR;
-        }
-
-        /* warned about in init_zone, which logs to the new error_log */
-
-        if (ctx->nplaintext++ < NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS) {
-            plain = ngx_array_push(&ctx->plaintext);
-            if (plain == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            plain->index = index;
-            plain->user_id.data = entry->user_id;
-            plain->user_id.len = len;
-        }
-
-    } else {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"key_sha256\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    role = json_object_get(obj, "role");
-
-    if (role == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"role\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = (u_char *) json_string_value(role);
-    name.len = json_string_length(role);
-
-    if (name.data == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"role\" must be a string");
-        return NGX_CONF_ERROR;
-    }
-
-    entry->role = (u_char) ngx_http_partoo_tryout_keys_role(&name);
-
-    if (entry->role == 0) {
-        /* a role name is short; anything longer is cut in the message */
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                    "unknown role \"%*s\"",
-                                    ngx_min(name.len, 32), name.data);
-        return NGX_CONF_ERROR;
-    }
-
-    org = json_object_get(obj, "org_id");
-    orgs = json_object_get(obj, "org_ids");
-
-    if (entry->role == NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
-
-        if (org) {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "a PROVIDER has \"org_ids\", not \"org_id\"");
-            return NGX_CONF_ERROR;
-        }
-
-        if (orgs == NULL) {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "\"org_ids\" is required for a PROVIDER");
-            return NGX_CONF_ERROR;
-        }
-
-        return ngx_http_partoo_tryout_keys_parse_org_ids(cf, ctx, orgs,
-                                                         index, entry);
-    }
-
-    if (orgs) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "only a PROVIDER has \"org_ids\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (org == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"org_id\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    id = json_integer_value(org);
-
-    if (!json_is_integer(org) || id <= 0) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "\"org_id\" must be a positive integer");
-        return NGX_CONF_ERROR;
-    }
-
-    entry->org_id = id;
-
-    return NGX_CONF_OK;
-
-invalid_user:
-
-    ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                    "\"user_id\" must be 1 to 255 printable ASCII "
-                    "characters without spaces");
-    return NGX_CONF_ERROR;
-}
-
-
-static char *
-ngx_http_partoo_tryout_keys_parse_org_ids(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *orgs, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry)
-{
-    size_t       n, i, k;
-    json_t      *org;
-    int64_t     *ids;
-    json_int_t   id;
-
-    n = json_array_size(orgs);
-
-    if (!json_is_array(orgs) || n == 0 || n > 0xffffff) {
-        goto invalid;
-    }
-
-    ids = ngx_palloc(ctx->pool, n * sizeof(int64_t));
-    if (ids == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 0; i < n; i++) {
-        org = json_array_get(orgs, i);
-        id = json_integer_value(org);
-
-        if (!json_is_integer(org) || id <= 0) {
-            goto invalid;
-        }
-
-        ids[i] = id;
-    }
-
-    /* sorted for the binary search of a lookup; repeats are harmless */
-
-    qsort(ids, n, sizeof(int64_t), ngx_http_partoo_tryout_keys_cmp_orgs);
-
-    for (i = 1, k = 1; i < n; i++) {
-        if (ids[i] != ids[k - 1]) {
-            ids[k++] = ids[i];
-        }
-    }
-
-    entry->org_ids = ids;
-    entry->norgs = (uint32_t) k;
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                "\"org_ids\" must be a non-empty list of positive integers");
-    return NGX_CONF_ERROR;
-}
-
-
-static void
-ngx_http_partoo_tryout_keys_entry_error(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t index,
-    const char *fmt, ...)
-{
-    u_char   *p;
-    va_list   args;
-    u_char    errstr[NGX_MAX_CONF_ERRSTR];
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(errstr, errstr + NGX_MAX_CONF_ERRSTR, fmt, args);
-    va_end(args);
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\", keys[%ui]: %*s",
-                       &ctx->file, index, (size_t) (p - errstr), errstr);
-}
-
-
-static ngx_int_t
-ngx_http_partoo_tryout_keys_hex(u_char *dst, u_char *src, size_t len)
-{
-    u_char      c, hi, lo;
-    ngx_uint_t  i, k;
-
-    for (i = 0; i < len; i++) {
-
-        for (k = 0; k < 2; k++) {
-            c = src[2 * i + k];
-
-            if (c >= '0' && c <= '9') {
-                lo = (u_char) (c - '0');
-
-            } else {
-                c |= 0x20;
-
-                if (c < 'a' || c > 'f') {
-                    return NGX_ERROR;
-                }
-
-                lo = (u_char) (c - 'a' + 10);
-            }
-
-            if (k == 0) {
-                hi = lo;
-
-            } else {
-                dst[i] = (u_char) (hi << 4 | lo);
-            }
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static int ngx_libc_cdecl
-ngx_http_partoo_tryout_keys_cmp_entries(const void *one, const void *two)
-{
-    const ngx_http_partoo_tryout_keys_entry_t  *a = one;
-    const ngx_http_partoo_tryout_keys_entry_t  *b = two;
-
-    return ngx_memcmp(a->digest, b->digest,
-                      SHA256_DIGEST_LENGTH);
-}
-
-
-static int ngx_libc_cdecl
-ngx_http_partoo_tryout_keys_cmp_orgs(const void *one, const void *two)
-{
-    int64_t  a = *(const int64_t *) one;
-    int64_t  b = *(const int64_t *) two;
-
-    return (a > b) - (a < b);
 }
 
 
@@ -1258,7 +503,7 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
     ngx_slab_pool_t                      *shpool;
     ngx_http_partoo_tryout_keys_set_t    *set;
     ngx_http_partoo_tryout_keys_node_t   *kn;
-    ngx_http_partoo_tryout_keys_entry_t  *entry;
+    ngx_http_partoo_tryout_keys_file_entry_t  *entry;
 
     ngx_time_update();
     start = ngx_current_msec;
@@ -1281,9 +526,9 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
                     ngx_http_partoo_tryout_keys_rbtree_insert);
     set->nkeys = 0;
 
-    entry = ctx->entries.elts;
+    entry = ctx->kf.entries;
 
-    for (i = 0; i < ctx->nkeys; i++, entry++) {
+    for (i = 0; i < ctx->kf.nkeys; i++, entry++) {
 
         size = offsetof(ngx_http_partoo_tryout_keys_node_t, data)
                + entry->user_id_len;
@@ -1332,7 +577,7 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
         ngx_http_partoo_tryout_keys_free_set(shpool, set);
         ngx_shmtx_unlock(&shpool->mutex);
 
-        ngx_http_partoo_tryout_keys_too_small(ctx, ctx->nkeys, used);
+        ngx_http_partoo_tryout_keys_too_small(ctx, ctx->kf.nkeys, used);
         return NULL;
     }
 
@@ -1377,13 +622,13 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
         ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
                       "partoo_tryout_keys_zone \"%V\" is too small for "
                       "the %ui keys of \"%V\": not even one fits",
-                      &ctx->shm_zone->shm.name, ctx->nkeys, &ctx->file);
+                      &ctx->shm_zone->shm.name, ctx->kf.nkeys, &ctx->file);
         return;
     }
 
     /* pages for two sets of all the keys, and for the zone's own needs */
 
-    need = ((uint64_t) used * ctx->nkeys + built - 1) / built;
+    need = ((uint64_t) used * ctx->kf.nkeys + built - 1) / built;
     need = 2 * need + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES;
 
     size = ctx->shm_zone->shm.size
@@ -1404,7 +649,7 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
                   "the %ui keys of \"%V\": it has room for about %uL, "
                   "since a reload builds the new keys beside the current "
                   "ones; use at least %uzm",
-                  &ctx->shm_zone->shm.name, ctx->nkeys, &ctx->file,
+                  &ctx->shm_zone->shm.name, ctx->kf.nkeys, &ctx->file,
                   room, size / (1024 * 1024));
 }
 
@@ -1413,23 +658,25 @@ static void
 ngx_http_partoo_tryout_keys_warn_plaintext(
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    ngx_uint_t                            i;
-    ngx_http_partoo_tryout_keys_plain_t  *plain;
+    size_t                                     i, n;
+    ngx_http_partoo_tryout_keys_file_plain_t  *plain;
 
-    plain = ctx->plaintext.elts;
+    plain = ctx->kf.plaintext;
+    n = ngx_min(ctx->kf.nplaintext, NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS);
 
-    for (i = 0; i < ctx->plaintext.nelts; i++) {
+    for (i = 0; i < n; i++) {
         ngx_log_error(NGX_LOG_WARN, ctx->shm_zone->shm.log, 0,
-                      "key file \"%V\", keys[%ui] (user_id \"%V\"): "
+                      "key file \"%V\", keys[%uz] (user_id \"%*s\"): "
                       "plaintext \"key\" hashed at load; store its "
                       "\"key_sha256\" instead",
-                      &ctx->file, plain[i].index, &plain[i].user_id);
+                      &ctx->file, plain[i].index, plain[i].user_id_len,
+                      plain[i].user_id);
     }
 
-    if (ctx->nplaintext > ctx->plaintext.nelts) {
+    if (ctx->kf.nplaintext > n) {
         ngx_log_error(NGX_LOG_WARN, ctx->shm_zone->shm.log, 0,
-                      "key file \"%V\": %ui more plaintext keys",
-                      &ctx->file, ctx->nplaintext - ctx->plaintext.nelts);
+                      "key file \"%V\": %uz more plaintext keys",
+                      &ctx->file, ctx->kf.nplaintext - n);
     }
 }
 
@@ -1568,12 +815,7 @@ static void
 ngx_http_partoo_tryout_keys_free_parsed(
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    if (ctx->pool) {
-        ngx_destroy_pool(ctx->pool);
-        ctx->pool = NULL;
-    }
-
-    ngx_memzero(&ctx->entries, sizeof(ngx_array_t));
+    ngx_http_partoo_tryout_keys_file_free(&ctx->kf);
 }
 
 
@@ -1632,7 +874,8 @@ ngx_http_partoo_tryout_keys_roles_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        role = ngx_http_partoo_tryout_keys_role(&value[i]);
+        role = ngx_http_partoo_tryout_keys_file_role(value[i].data,
+                                                     value[i].len);
 
         if (role == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
