@@ -2,22 +2,43 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * API keys.  The key file is parsed when the configuration is read; its
- * keys live in a shared memory zone as SHA-256 digests, in an rbtree
- * allocated from the zone's slab pool, so every worker authenticates a
- * request with one hash and one O(log n) lookup under a read lock.
+ * API keys.  The key file is parsed when the configuration is read (by
+ * the nginx-free keys_file unit); its keys live in a shared memory zone as
+ * SHA-256 digests, in a flat open-addressing table, so every worker
+ * authenticates a request with one hash and one or two cache misses.
+ *
+ * A key set is built once and never changed.  The zone's "current" is a
+ * pointer to one, stored in one aligned word: readers load it, copy what
+ * they need and take no lock at all.  Publishing is one store of that
+ * pointer, by a publisher holding the slab mutex (publishers only: the
+ * master today, on reload; a worker that re-reads the file later).  The
+ * set it replaces stays as it is until the following publish, which frees
+ * every set but the current one before it builds the next: a lookup takes
+ * microseconds, reloads come seconds apart at the least.  A reader stalled
+ * across two publishes (stopped, swapped out) still gets no wrong answer:
+ * "frees" is bumped before any set is freed, and a reader that sees it
+ * change during its lookup starts again; whatever it reads meanwhile is
+ * checked to lie inside the zone, so freed and reused memory can mislead
+ * it only into that retry, never into a fault.
+ *
+ * Why a worker killed at any instruction cannot stop a reload or corrupt
+ * the zone: a reader holds no lock and writes nothing to the zone, so its
+ * death leaves the zone exactly as it was.  A publisher (once workers
+ * publish) holds only the slab mutex, which nginx releases when the
+ * process holding it dies (ngx_unlock_mutexes); it registers a set in
+ * "sets" before filling it and publishes it with a single store, so a
+ * death before that store leaves the current set untouched and a
+ * registered half-built set that the next publisher frees, and a death
+ * after it leaves a complete new set current.
  *
  * Reload.  On SIGHUP nginx hands a zone of the same name and size to the
  * new cycle with the old cycle's data, while the old workers keep reading
- * it.  The new key set is therefore built beside the current one (under
- * the slab mutex: only the master allocates here, workers only read), and
- * becomes current in init_module, once nothing can fail the cycle any more:
- * the root pointer is swapped under the write lock, which waits for the
- * lookups in flight, and the old set is freed afterwards, when no reader
- * can reach it.  Old and new workers see the new keys at the same moment;
- * a cycle that fails leaves the current set alone and frees its own.  The
- * price is room for two sets, which the zone must have: it is checked at
- * every load, so "nginx -t" tells before a reload would.
+ * it.  The new set is built beside the current one in init_zone and
+ * published in init_module, once nothing can fail the cycle any more: old
+ * and new workers see the new keys at the same moment; a cycle that fails
+ * leaves the current set alone and frees its own.  The price is room for
+ * two sets, which the zone must have: it is checked at every load, so
+ * "nginx -t" tells before a reload would.
  */
 
 
@@ -36,31 +57,80 @@
 #define NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES  16
 
 
-/* one key in shared memory */
+/*
+ * A set is cut into chunks of 64 KB at most, so that a set of any size
+ * needs no long run of free pages: the zone stays usable however the sets
+ * that come and go fragment it.
+ */
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK_SHIFT  16
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK                                    \
+    (1 << NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK_SHIFT)
+
+/* slots and record offsets count 8-byte units: 8192 per chunk */
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT                               \
+    (NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK_SHIFT - 3)
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS                                    \
+    (1 << NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT)
+
+/* a set being built and the current one */
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS  2
+
+
+/*
+ * One key in shared memory: 46 bytes and the user_id, rounded up to 8,
+ * then a PROVIDER's orgs.  Records are packed into chunks in digest order.
+ */
 
 typedef struct {
-    ngx_rbtree_node_t                    node;    /* key: digest's start */
     u_char                               digest[SHA256_DIGEST_LENGTH];
     int64_t                              org_id;  /* 0 for a PROVIDER */
     uint32_t                             norgs;   /* a PROVIDER's orgs */
     u_char                               role;
     u_char                               user_id_len;
-    u_char                               data[1]; /* user_id, then orgs */
-} ngx_http_partoo_tryout_keys_node_t;
+    u_char                               data[2]; /* user_id, then orgs */
+} ngx_http_partoo_tryout_keys_record_t;
 
+
+/*
+ * The table: "mask + 1" slots of 8 bytes, a power of two at least 4/3 of
+ * the keys, so that a probe for an unknown key ends at an empty slot
+ * after about two slots, most often in the same cache line.  A slot holds
+ * 32 more bits of the digest, which spare a look at the record for all
+ * but one unknown key in four billion, and the record's place: its chunk
+ * and 8-byte unit.  An empty slot is 0: records are in chunks after the
+ * slots', so a record's place is never 0.
+ */
 
 typedef struct {
-    ngx_rbtree_t                         rbtree;
-    ngx_rbtree_node_t                    sentinel;
     ngx_uint_t                           nkeys;
+    uint64_t                             mask;
+    ngx_uint_t                           nchunks;   /* slots', records' */
+    u_char                              *chunk[1];
 } ngx_http_partoo_tryout_keys_set_t;
 
 
 typedef struct {
-    ngx_atomic_t                         lock;    /* rwlock over "set" */
-    ngx_http_partoo_tryout_keys_set_t   *set;
+    /* what lookups read; one aligned word, stored by publishers only */
+    ngx_http_partoo_tryout_keys_set_t * volatile  current;
+
+    /* every set in the zone, published or not: under the slab mutex */
+    ngx_http_partoo_tryout_keys_set_t   *sets[NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS];
+
+    ngx_atomic_t                         frees;   /* bumped before a free */
     ngx_uint_t                           pages;   /* pages for key sets */
 } ngx_http_partoo_tryout_keys_shctx_t;
+
+
+/* what a lookup copies out of the set */
+
+typedef struct {
+    int64_t                              org_id;
+    ngx_uint_t                           role;
+    ngx_uint_t                           has_org;   /* the org_id argument */
+    size_t                               user_id_len;
+    u_char                               user_id[
+                                         NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX];
+} ngx_http_partoo_tryout_keys_found_t;
 
 
 /* the zone's process-local side: shm_zone->data */
@@ -69,6 +139,10 @@ typedef struct {
     ngx_http_partoo_tryout_keys_shctx_t *sh;
     ngx_slab_pool_t                     *shpool;
     ngx_shm_zone_t                      *shm_zone;
+
+    /* the zone's bounds: all a stalled reader may touch */
+    u_char                              *start;
+    u_char                              *end;
 
     ngx_str_t                            file;
 
@@ -96,17 +170,20 @@ static ngx_int_t ngx_http_partoo_tryout_keys_init_zone(
 static ngx_http_partoo_tryout_keys_set_t *ngx_http_partoo_tryout_keys_build(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
 static void ngx_http_partoo_tryout_keys_too_small(
-    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t built,
-    ngx_uint_t used);
+    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t set_pages);
 static void ngx_http_partoo_tryout_keys_warn_plaintext(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
-static void ngx_http_partoo_tryout_keys_free_set(ngx_slab_pool_t *shpool,
+static size_t ngx_http_partoo_tryout_keys_record_size(size_t user_id_len,
+    size_t norgs);
+static ngx_uint_t ngx_http_partoo_tryout_keys_pages(size_t size);
+static ngx_int_t ngx_http_partoo_tryout_keys_fill(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, ngx_uint_t nslot_chunks);
+static void ngx_http_partoo_tryout_keys_reclaim(
+    ngx_http_partoo_tryout_keys_zone_t *ctx);
+static void ngx_http_partoo_tryout_keys_free_set(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
     ngx_http_partoo_tryout_keys_set_t *set);
-static void ngx_http_partoo_tryout_keys_free_nodes(ngx_slab_pool_t *shpool,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static void ngx_http_partoo_tryout_keys_rbtree_insert(
-    ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
-    ngx_rbtree_node_t *sentinel);
 static void ngx_http_partoo_tryout_keys_free_parsed(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
 static void ngx_http_partoo_tryout_keys_cleanup(void *data);
@@ -115,8 +192,15 @@ static ngx_table_elt_t *ngx_http_partoo_tryout_keys_header(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args,
     int64_t *org_id);
-static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(
-    ngx_http_partoo_tryout_keys_node_t *kn, int64_t org_id);
+static ngx_uint_t ngx_http_partoo_tryout_keys_lookup(
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *digest, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found);
+static ngx_uint_t ngx_http_partoo_tryout_keys_lookup_set(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, u_char *digest, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found);
+static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(int64_t *orgs,
+    ngx_uint_t norgs, int64_t org_id);
 
 
 /*
@@ -426,6 +510,9 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx = shm_zone->data;
 
+    ctx->start = shm_zone->shm.addr;
+    ctx->end = shm_zone->shm.addr + shm_zone->shm.size;
+
     rc = NGX_ERROR;
 
     if (octx) {
@@ -481,7 +568,7 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     /* a fresh zone: no reader yet */
-    ctx->sh->set = set;
+    ctx->sh->current = set;
 
     rc = NGX_OK;
 
@@ -493,16 +580,23 @@ done:
 }
 
 
+/*
+ * Builds the parsed keys into a new set, registered in "sets" but not
+ * current.  The sets older than the current one go first: they were
+ * retired a publish ago (or never finished), so no reader is inside.
+ */
+
 static ngx_http_partoo_tryout_keys_set_t *
 ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    u_char                               *p;
-    size_t                                size;
-    ngx_uint_t                            i, pfree, used;
-    ngx_msec_t                            start;
-    ngx_slab_pool_t                      *shpool;
-    ngx_http_partoo_tryout_keys_set_t    *set;
-    ngx_http_partoo_tryout_keys_node_t   *kn;
+    size_t                                     size, room, limit;
+    size_t                                     slot_bytes;
+    uint64_t                                   nslots;
+    ngx_uint_t                                 i, k, nchunks, nslot_chunks;
+    ngx_uint_t                                 pfree, used, pages;
+    ngx_msec_t                                 start;
+    ngx_slab_pool_t                           *shpool;
+    ngx_http_partoo_tryout_keys_set_t         *set;
     ngx_http_partoo_tryout_keys_file_entry_t  *entry;
 
     ngx_time_update();
@@ -510,75 +604,98 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
 
     shpool = ctx->shpool;
 
-    ngx_shmtx_lock(&shpool->mutex);
+    /* at most 3/4 full */
 
-    pfree = shpool->pfree;
+    nslots = 16;
 
-    set = ngx_slab_alloc_locked(shpool,
-                                sizeof(ngx_http_partoo_tryout_keys_set_t));
-    if (set == NULL) {
-        ngx_shmtx_unlock(&shpool->mutex);
-        ngx_http_partoo_tryout_keys_too_small(ctx, 0, 0);
-        return NULL;
+    while (nslots / 4 * 3 < ctx->kf.nkeys) {
+        nslots *= 2;
     }
 
-    ngx_rbtree_init(&set->rbtree, &set->sentinel,
-                    ngx_http_partoo_tryout_keys_rbtree_insert);
-    set->nkeys = 0;
+    slot_bytes = nslots * sizeof(uint64_t);
+    nslot_chunks = (slot_bytes + NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK - 1)
+                   / NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK;
 
+    /* the records' chunks, packed as fill() packs them */
+
+    nchunks = nslot_chunks;
+    room = 0;
+    limit = 0;
     entry = ctx->kf.entries;
 
-    for (i = 0; i < ctx->kf.nkeys; i++, entry++) {
+    pages = ngx_http_partoo_tryout_keys_pages(slot_bytes);
 
-        size = offsetof(ngx_http_partoo_tryout_keys_node_t, data)
-               + entry->user_id_len;
+    for (i = 0; i < ctx->kf.nkeys; i++) {
+        size = ngx_http_partoo_tryout_keys_record_size(entry[i].user_id_len,
+                                                       entry[i].norgs);
+        if (size > room) {
+            if (nchunks > nslot_chunks) {
+                pages += ngx_http_partoo_tryout_keys_pages(limit - room);
+            }
 
-        if (entry->norgs) {
-            size = ngx_align(size, sizeof(int64_t))
-                   + entry->norgs * sizeof(int64_t);
+            nchunks++;
+            limit = ngx_max(size, NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK);
+            room = limit;
         }
 
-        kn = ngx_slab_alloc_locked(shpool, size);
-
-        if (kn == NULL) {
-            used = pfree - shpool->pfree;
-            ngx_http_partoo_tryout_keys_free_set(shpool, set);
-            ngx_shmtx_unlock(&shpool->mutex);
-
-            ngx_http_partoo_tryout_keys_too_small(ctx, i, used);
-            return NULL;
-        }
-
-        ngx_memcpy(&kn->node.key, entry->digest, sizeof(ngx_rbtree_key_t));
-        ngx_memcpy(kn->digest, entry->digest,
-                   SHA256_DIGEST_LENGTH);
-
-        kn->org_id = entry->org_id;
-        kn->norgs = entry->norgs;
-        kn->role = entry->role;
-        kn->user_id_len = entry->user_id_len;
-
-        p = ngx_cpymem(kn->data, entry->user_id, entry->user_id_len);
-
-        if (entry->norgs) {
-            p = ngx_align_ptr(p, sizeof(int64_t));
-            ngx_memcpy(p, entry->org_ids, entry->norgs * sizeof(int64_t));
-        }
-
-        ngx_rbtree_insert(&set->rbtree, &kn->node);
-        set->nkeys++;
+        room -= size;
     }
 
-    used = pfree - shpool->pfree;
+    if (nchunks > nslot_chunks) {
+        pages += ngx_http_partoo_tryout_keys_pages(limit - room);
+    }
+
+    pages += ngx_http_partoo_tryout_keys_pages(
+                 offsetof(ngx_http_partoo_tryout_keys_set_t, chunk)
+                 + nchunks * sizeof(u_char *));
 
     /* the next reload builds beside this set: room for two, or refuse now */
 
-    if (2 * used + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES > ctx->sh->pages) {
-        ngx_http_partoo_tryout_keys_free_set(shpool, set);
-        ngx_shmtx_unlock(&shpool->mutex);
-
-        ngx_http_partoo_tryout_keys_too_small(ctx, ctx->kf.nkeys, used);
+    if (2 * pages + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES > ctx->sh->pages) {
+        ngx_http_partoo_tryout_keys_too_small(ctx, pages);
         return NULL;
+    }
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    ngx_http_partoo_tryout_keys_reclaim(ctx);
+
+    pfree = shpool->pfree;
+
+    for (k = 0; k < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; k++) {
+        if (ctx->sh->sets[k] == NULL) {
+            break;
+        }
+    }
+
+    /* reclaim() left the current set alone at most */
+
+    set = ngx_slab_calloc_locked(shpool,
+                                 offsetof(ngx_http_partoo_tryout_keys_set_t,
+                                          chunk)
+                                 + nchunks * sizeof(u_char *));
+    if (set == NULL || k == NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS) {
+        goto failed;
+    }
+
+    /* registered before it is filled: a publisher that dies leaks nothing */
+    ctx->sh->sets[k] = set;
+
+    set->mask = nslots - 1;
+    set->nchunks = nchunks;
+
+    for (i = 0; i < nslot_chunks; i++) {
+        size = ngx_min(slot_bytes - i * NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK,
+                       (size_t) NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK);
+
+        set->chunk[i] = ngx_slab_calloc_locked(shpool, size);
+        if (set->chunk[i] == NULL) {
+            goto failed;
+        }
+    }
+
+    if (ngx_http_partoo_tryout_keys_fill(ctx, set, nslot_chunks) != NGX_OK) {
+        goto failed;
     }
 
     /* on reload, what is in use includes the current set until it goes */
@@ -595,22 +712,153 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
                   ctx->parse_time, ngx_current_msec - start,
                   (used << ngx_pagesize_shift) / 1024,
                   (ctx->sh->pages << ngx_pagesize_shift) / 1024,
-                  ctx->sh->set ? " with the previous keys" : "");
+                  ctx->sh->current ? " with the previous keys" : "");
 
     ngx_http_partoo_tryout_keys_warn_plaintext(ctx);
 
     return set;
+
+failed:
+
+    /* the current set, or fragments of the zone, left too little */
+
+    used = pfree - shpool->pfree;
+
+    ngx_http_partoo_tryout_keys_free_set(ctx, set);
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
+                  "partoo_tryout_keys_zone \"%V\" is too small for "
+                  "the %ui keys of \"%V\": it ran out after %ui of its "
+                  "%ui pages",
+                  &ctx->shm_zone->shm.name, ctx->kf.nkeys, &ctx->file,
+                  used, ctx->sh->pages);
+    return NULL;
 }
 
 
-/*
- * "built" keys took "used" pages when the zone ran out or would not hold
- * two sets; the size that would is extrapolated from them.
- */
+/* pages an allocation takes, a small one counted as a whole page */
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_pages(size_t size)
+{
+    return (size + ngx_pagesize - 1) >> ngx_pagesize_shift;
+}
+
+
+static size_t
+ngx_http_partoo_tryout_keys_record_size(size_t user_id_len, size_t norgs)
+{
+    return ngx_align(offsetof(ngx_http_partoo_tryout_keys_record_t, data)
+                     + user_id_len, sizeof(int64_t))
+           + norgs * sizeof(int64_t);
+}
+
+
+/* records into chunks, in digest order, and their slots */
+
+static ngx_int_t
+ngx_http_partoo_tryout_keys_fill(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, ngx_uint_t nslot_chunks)
+{
+    u_char                                    *p, *base;
+    size_t                                     size, room, limit, next;
+    uint32_t                                   fp;
+    uint64_t                                   h, i, *slot;
+    ngx_uint_t                                 n, k, c;
+    ngx_http_partoo_tryout_keys_record_t      *rec;
+    ngx_http_partoo_tryout_keys_file_entry_t  *entry;
+
+    c = nslot_chunks - 1;
+    base = NULL;
+    p = NULL;
+    room = 0;
+
+    entry = ctx->kf.entries;
+
+    for (n = 0; n < ctx->kf.nkeys; n++, entry++) {
+
+        size = ngx_http_partoo_tryout_keys_record_size(entry->user_id_len,
+                                                       entry->norgs);
+
+        if (size > room) {
+            /* as many records as fit, as build() counted: no spare room */
+
+            limit = ngx_max(size, NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK);
+            room = 0;
+
+            for (k = n; k < ctx->kf.nkeys; k++) {
+                next = ngx_http_partoo_tryout_keys_record_size(
+                                       entry[k - n].user_id_len,
+                                       entry[k - n].norgs);
+                if (room + next > limit) {
+                    break;
+                }
+
+                room += next;
+            }
+
+            c++;
+
+            base = ngx_slab_alloc_locked(ctx->shpool, room);
+            if (base == NULL) {
+                return NGX_ERROR;
+            }
+
+            set->chunk[c] = base;
+            p = base;
+        }
+
+        rec = (ngx_http_partoo_tryout_keys_record_t *) p;
+
+        ngx_memcpy(rec->digest, entry->digest, SHA256_DIGEST_LENGTH);
+        rec->org_id = entry->org_id;
+        rec->norgs = entry->norgs;
+        rec->role = entry->role;
+        rec->user_id_len = entry->user_id_len;
+
+        ngx_memcpy(rec->data, entry->user_id, entry->user_id_len);
+
+        if (entry->norgs) {
+            ngx_memcpy(p + ngx_http_partoo_tryout_keys_record_size(
+                                                    entry->user_id_len, 0),
+                       entry->org_ids, entry->norgs * sizeof(int64_t));
+        }
+
+        /* the digest is uniformly random: its bytes are the hash */
+
+        ngx_memcpy(&h, entry->digest, sizeof(uint64_t));
+        ngx_memcpy(&fp, entry->digest + sizeof(uint64_t), sizeof(uint32_t));
+
+        for (i = h & set->mask; /* void */ ; i = (i + 1) & set->mask) {
+            slot = (uint64_t *)
+                       set->chunk[i >> NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT]
+                   + (i & (NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS - 1));
+
+            if (*slot == 0) {
+                break;
+            }
+        }
+
+        *slot = (uint64_t) fp << 32
+                | (uint64_t) (c << NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT)
+                | (uint64_t) ((p - base) / sizeof(uint64_t));
+
+        p += size;
+        room -= size;
+
+        set->nkeys++;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a set takes "set_pages": the zone must hold two, and some slack */
 
 static void
 ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
-    ngx_uint_t built, ngx_uint_t used)
+    ngx_uint_t set_pages)
 {
     size_t      size;
     uint64_t    need, room;
@@ -618,22 +866,10 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
 
     pages = ctx->sh->pages;
 
-    if (built == 0 || used == 0) {
-        ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
-                      "partoo_tryout_keys_zone \"%V\" is too small for "
-                      "the %ui keys of \"%V\": not even one fits",
-                      &ctx->shm_zone->shm.name, ctx->kf.nkeys, &ctx->file);
-        return;
-    }
-
-    /* pages for two sets of all the keys, and for the zone's own needs */
-
-    need = ((uint64_t) used * ctx->kf.nkeys + built - 1) / built;
-    need = 2 * need + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES;
+    need = 2 * (uint64_t) set_pages + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES;
 
     size = ctx->shm_zone->shm.size
-           + (size_t) (need > pages ? need - pages : 0)
-             * (ngx_pagesize + sizeof(ngx_slab_page_t));
+           + (size_t) (need - pages) * (ngx_pagesize + sizeof(ngx_slab_page_t));
 
     size = ngx_align(size, 1024 * 1024);
 
@@ -641,7 +877,7 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
 
     if (pages > NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES) {
         room = (uint64_t) (pages - NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES) / 2
-               * built / used;
+               * ctx->kf.nkeys / set_pages;
     }
 
     ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
@@ -681,80 +917,55 @@ ngx_http_partoo_tryout_keys_warn_plaintext(
 }
 
 
-/* called with the slab mutex held */
+/* with the slab mutex held: every set but the current one goes */
 
 static void
-ngx_http_partoo_tryout_keys_free_set(ngx_slab_pool_t *shpool,
+ngx_http_partoo_tryout_keys_reclaim(ngx_http_partoo_tryout_keys_zone_t *ctx)
+{
+    ngx_uint_t                          k;
+    ngx_http_partoo_tryout_keys_set_t  *set;
+
+    for (k = 0; k < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; k++) {
+        set = ctx->sh->sets[k];
+
+        if (set && set != ctx->sh->current) {
+            ngx_http_partoo_tryout_keys_free_set(ctx, set);
+        }
+    }
+}
+
+
+/* with the slab mutex held; a set partly allocated goes too */
+
+static void
+ngx_http_partoo_tryout_keys_free_set(ngx_http_partoo_tryout_keys_zone_t *ctx,
     ngx_http_partoo_tryout_keys_set_t *set)
 {
+    ngx_uint_t  i;
+
     if (set == NULL) {
         return;
     }
 
-    if (set->rbtree.root != set->rbtree.sentinel) {
-        ngx_http_partoo_tryout_keys_free_nodes(shpool, set->rbtree.root,
-                                               set->rbtree.sentinel);
-    }
+    /* a reader inside this set will see it and look again */
+    ngx_atomic_fetch_add(&ctx->sh->frees, 1);
+    ngx_memory_barrier();
 
-    ngx_slab_free_locked(shpool, set);
-}
-
-
-/* the tree is dropped whole: no rebalancing, recursion depth 2 log n */
-
-static void
-ngx_http_partoo_tryout_keys_free_nodes(ngx_slab_pool_t *shpool,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    if (node->left != sentinel) {
-        ngx_http_partoo_tryout_keys_free_nodes(shpool, node->left, sentinel);
-    }
-
-    if (node->right != sentinel) {
-        ngx_http_partoo_tryout_keys_free_nodes(shpool, node->right, sentinel);
-    }
-
-    ngx_slab_free_locked(shpool, node);
-}
-
-
-static void
-ngx_http_partoo_tryout_keys_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t                  **p;
-    ngx_http_partoo_tryout_keys_node_t  *kn, *ktn;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            kn = (ngx_http_partoo_tryout_keys_node_t *) node;
-            ktn = (ngx_http_partoo_tryout_keys_node_t *) temp;
-
-            p = (ngx_memcmp(kn->digest, ktn->digest,
-                            SHA256_DIGEST_LENGTH) < 0)
-                ? &temp->left : &temp->right;
+    for (i = 0; i < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; i++) {
+        if (ctx->sh->sets[i] == set) {
+            ctx->sh->sets[i] = NULL;
         }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
     }
 
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    for (i = 0; i < set->nchunks; i++) {
+        if (set->chunk[i]) {
+            ngx_slab_free_locked(ctx->shpool, set->chunk[i]);
+        }
+    }
+
+    ngx_slab_free_locked(ctx->shpool, set);
 }
+
 
 
 ngx_int_t
@@ -763,7 +974,6 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
     ngx_uint_t                           i;
     ngx_shm_zone_t                      *shm_zone;
     ngx_list_part_t                     *part;
-    ngx_http_partoo_tryout_keys_set_t   *old;
     ngx_http_partoo_tryout_keys_zone_t  *ctx;
 
     part = &cycle->shared_memory.part;
@@ -791,20 +1001,19 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
             continue;
         }
 
-        /* waits for the lookups in flight; later ones find the new set */
-
-        ngx_rwlock_wlock(&ctx->sh->lock);
-
-        old = ctx->sh->set;
-        ctx->sh->set = ctx->pending;
-
-        ngx_rwlock_unlock(&ctx->sh->lock);
-
-        ctx->pending = NULL;
+        /*
+         * One store: a lookup that loaded the previous set finishes in it,
+         * and the set stays until the next build reclaims it.
+         */
 
         ngx_shmtx_lock(&ctx->shpool->mutex);
-        ngx_http_partoo_tryout_keys_free_set(ctx->shpool, old);
+
+        ngx_memory_barrier();
+        ctx->sh->current = ctx->pending;
+
         ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+        ctx->pending = NULL;
     }
 
     return NGX_OK;
@@ -834,7 +1043,7 @@ ngx_http_partoo_tryout_keys_cleanup(void *data)
 
     if (ctx->pending) {
         ngx_shmtx_lock(&ctx->shpool->mutex);
-        ngx_http_partoo_tryout_keys_free_set(ctx->shpool, ctx->pending);
+        ngx_http_partoo_tryout_keys_free_set(ctx, ctx->pending);
         ngx_shmtx_unlock(&ctx->shpool->mutex);
 
         ctx->pending = NULL;
@@ -923,14 +1132,12 @@ ngx_int_t
 ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     ngx_shm_zone_t *shm_zone, ngx_http_partoo_tryout_auth_t *auth)
 {
-    int64_t                              org_id;
-    ngx_int_t                            rc, arg;
-    ngx_table_elt_t                     *h;
-    ngx_rbtree_key_t                     key;
-    ngx_rbtree_node_t                   *node, *sentinel;
-    ngx_http_partoo_tryout_keys_node_t  *kn;
-    ngx_http_partoo_tryout_keys_zone_t  *ctx;
-    u_char                               digest[SHA256_DIGEST_LENGTH];
+    int64_t                               org_id;
+    ngx_int_t                             rc, arg;
+    ngx_table_elt_t                      *h;
+    ngx_http_partoo_tryout_keys_zone_t   *ctx;
+    ngx_http_partoo_tryout_keys_found_t   found;
+    u_char                                digest[SHA256_DIGEST_LENGTH];
 
     ctx = shm_zone->data;
 
@@ -957,68 +1164,41 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     org_id = 0;
     arg = ngx_http_partoo_tryout_keys_org_id_arg(&r->args, &org_id);
 
-    ngx_memcpy(&key, digest, sizeof(ngx_rbtree_key_t));
-
     rc = NGX_OK;
 
-    ngx_rwlock_rlock(&ctx->sh->lock);
-
-    node = ctx->sh->set->rbtree.root;
-    sentinel = ctx->sh->set->rbtree.sentinel;
-
-    kn = NULL;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        kn = (ngx_http_partoo_tryout_keys_node_t *) node;
-
-        rc = ngx_memcmp(digest, kn->digest, SHA256_DIGEST_LENGTH);
-
-        if (rc == 0) {
-            break;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-        kn = NULL;
+    if (!ngx_http_partoo_tryout_keys_lookup(ctx, digest,
+                                            arg == NGX_OK ? org_id : 0,
+                                            &found))
+    {
+        goto done;
     }
 
-    rc = NGX_OK;
-
-    if (kn == NULL) {
-        goto unlock;
-    }
-
-    auth->user_id.data = ngx_pnalloc(r->pool, kn->user_id_len);
+    auth->user_id.data = ngx_pnalloc(r->pool, found.user_id_len);
     if (auth->user_id.data == NULL) {
         rc = NGX_ERROR;
-        goto unlock;
+        goto done;
     }
 
-    ngx_memcpy(auth->user_id.data, kn->data, kn->user_id_len);
-    auth->user_id.len = kn->user_id_len;
+    ngx_memcpy(auth->user_id.data, found.user_id, found.user_id_len);
+    auth->user_id.len = found.user_id_len;
 
-    auth->role = kn->role;
+    auth->role = found.role;
 
     if (arg == NGX_ERROR) {
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_BAD_ORG_ID;
 
-    } else if (kn->role != NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
+    } else if (found.role != NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
         /* acts on its own org, and on no other */
-        auth->org_id = kn->org_id;
+        auth->org_id = found.org_id;
 
-        auth->verdict = (arg == NGX_OK && org_id != kn->org_id)
+        auth->verdict = (arg == NGX_OK && org_id != found.org_id)
                         ? NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN
                         : NGX_HTTP_PARTOO_TRYOUT_AUTH_OK;
 
     } else if (arg == NGX_DECLINED) {
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_REQUIRED;
 
-    } else if (ngx_http_partoo_tryout_keys_has_org(kn, org_id)) {
+    } else if (found.has_org) {
         auth->org_id = org_id;
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_OK;
 
@@ -1026,13 +1206,12 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN;
     }
 
-unlock:
-
-    ngx_rwlock_unlock(&ctx->sh->lock);
+done:
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "partoo tryout: api key %s, user_id \"%V\", verdict %d",
-                   kn ? "found" : "unknown", &auth->user_id, auth->verdict);
+                   auth->user_id.len ? "found" : "unknown", &auth->user_id,
+                   auth->verdict);
 
     return rc;
 }
@@ -1144,18 +1323,157 @@ ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args, int64_t *org_id)
 }
 
 
+/*
+ * Lock-free: the set is loaded once and read; "frees" tells whether it may
+ * have been freed meanwhile (see the top of the file).
+ */
+
 static ngx_uint_t
-ngx_http_partoo_tryout_keys_has_org(ngx_http_partoo_tryout_keys_node_t *kn,
+ngx_http_partoo_tryout_keys_lookup(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    u_char *digest, int64_t org_id, ngx_http_partoo_tryout_keys_found_t *found)
+{
+    ngx_uint_t                          rc;
+    ngx_atomic_uint_t                   frees;
+    ngx_http_partoo_tryout_keys_set_t  *set;
+
+    for ( ;; ) {
+        frees = ctx->sh->frees;
+        ngx_memory_barrier();
+
+        set = ctx->sh->current;
+
+        rc = ngx_http_partoo_tryout_keys_lookup_set(ctx, set, digest, org_id,
+                                                    found);
+
+        ngx_memory_barrier();
+
+        if (ctx->sh->frees == frees) {
+            return rc;
+        }
+    }
+}
+
+
+/* "len" bytes at "p" lie inside the zone */
+
+#define ngx_http_partoo_tryout_keys_in_zone(ctx, p, len)                     \
+    ((u_char *) (p) >= (ctx)->start && (u_char *) (p) <= (ctx)->end          \
+     && (size_t) ((ctx)->end - (u_char *) (p)) >= (size_t) (len))
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_lookup_set(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, u_char *digest, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found)
+{
+    u_char                                *p;
+    size_t                                 len;
+    uint32_t                               fp, ref;
+    uint64_t                               h, i, n, mask, slot;
+    ngx_uint_t                             nchunks, c;
+    ngx_http_partoo_tryout_keys_record_t  *rec;
+
+    if (!ngx_http_partoo_tryout_keys_in_zone(ctx, set,
+                            offsetof(ngx_http_partoo_tryout_keys_set_t, chunk)))
+    {
+        return 0;
+    }
+
+    mask = set->mask;
+    nchunks = set->nchunks;
+
+    if (mask >= (uint64_t) (ctx->end - ctx->start) / sizeof(uint64_t)
+        || nchunks > (size_t) (ctx->end - ctx->start) / sizeof(u_char *)
+        || !ngx_http_partoo_tryout_keys_in_zone(ctx, set->chunk,
+                                                nchunks * sizeof(u_char *)))
+    {
+        return 0;
+    }
+
+    ngx_memcpy(&h, digest, sizeof(uint64_t));
+    ngx_memcpy(&fp, digest + sizeof(uint64_t), sizeof(uint32_t));
+
+    for (i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+
+        c = i >> NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT;
+
+        if (c >= nchunks) {
+            return 0;
+        }
+
+        p = set->chunk[c]
+            + (i & (NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS - 1)) * sizeof(uint64_t);
+
+        if (!ngx_http_partoo_tryout_keys_in_zone(ctx, p, sizeof(uint64_t))) {
+            return 0;
+        }
+
+        slot = *(uint64_t *) p;
+
+        if (slot == 0) {
+            return 0;
+        }
+
+        if ((uint32_t) (slot >> 32) != fp) {
+            continue;
+        }
+
+        ref = (uint32_t) slot;
+        c = ref >> NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT;
+
+        if (c >= nchunks) {
+            return 0;
+        }
+
+        p = set->chunk[c]
+            + (ref & (NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS - 1))
+              * sizeof(uint64_t);
+
+        if (!ngx_http_partoo_tryout_keys_in_zone(ctx, p,
+                      offsetof(ngx_http_partoo_tryout_keys_record_t, data)))
+        {
+            return 0;
+        }
+
+        rec = (ngx_http_partoo_tryout_keys_record_t *) p;
+
+        if (ngx_memcmp(rec->digest, digest, SHA256_DIGEST_LENGTH) != 0) {
+            continue;
+        }
+
+        len = ngx_http_partoo_tryout_keys_record_size(rec->user_id_len,
+                                                      rec->norgs);
+
+        if (!ngx_http_partoo_tryout_keys_in_zone(ctx, p, len)) {
+            return 0;
+        }
+
+        found->org_id = rec->org_id;
+        found->role = rec->role;
+        found->user_id_len = rec->user_id_len;
+        ngx_memcpy(found->user_id, rec->data, rec->user_id_len);
+
+        found->has_org = rec->norgs
+                         && ngx_http_partoo_tryout_keys_has_org(
+                                (int64_t *) (p
+                                + ngx_http_partoo_tryout_keys_record_size(
+                                      rec->user_id_len, 0)),
+                                rec->norgs, org_id);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_has_org(int64_t *orgs, ngx_uint_t norgs,
     int64_t org_id)
 {
-    int64_t     *orgs;
-    ngx_uint_t   lo, hi, mid;
-
-    orgs = (int64_t *) ngx_align_ptr(kn->data + kn->user_id_len,
-                                     sizeof(int64_t));
+    ngx_uint_t  lo, hi, mid;
 
     lo = 0;
-    hi = kn->norgs;
+    hi = norgs;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
