@@ -29,7 +29,10 @@
  * "sets" before filling it and publishes it with a single store, so a
  * death before that store leaves the current set untouched and a
  * registered half-built set that the next publisher frees, and a death
- * after it leaves a complete new set current.
+ * after it leaves a complete new set current.  A worker that publishes
+ * (to come) must build and store in one hold of the mutex; the master's
+ * two steps (init_zone, init_module) store only a set still registered,
+ * so a set reclaimed by another publisher in between is never current.
  *
  * Reload.  On SIGHUP nginx hands a zone of the same name and size to the
  * new cycle with the old cycle's data, while the old workers keep reading
@@ -181,6 +184,9 @@ static ngx_int_t ngx_http_partoo_tryout_keys_fill(
     ngx_http_partoo_tryout_keys_set_t *set, ngx_uint_t nslot_chunks);
 static void ngx_http_partoo_tryout_keys_reclaim(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
+static ngx_uint_t ngx_http_partoo_tryout_keys_registered(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set);
 static void ngx_http_partoo_tryout_keys_free_set(
     ngx_http_partoo_tryout_keys_zone_t *ctx,
     ngx_http_partoo_tryout_keys_set_t *set);
@@ -935,6 +941,24 @@ ngx_http_partoo_tryout_keys_reclaim(ngx_http_partoo_tryout_keys_zone_t *ctx)
 }
 
 
+/* with the slab mutex held: the set is still in the zone */
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_registered(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set)
+{
+    ngx_uint_t  k;
+
+    for (k = 0; k < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; k++) {
+        if (ctx->sh->sets[k] == set) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* with the slab mutex held; a set partly allocated goes too */
 
 static void
@@ -1008,8 +1032,12 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
 
         ngx_shmtx_lock(&ctx->shpool->mutex);
 
-        ngx_memory_barrier();
-        ctx->sh->current = ctx->pending;
+        /* a publisher between init_zone and now may have reclaimed it */
+
+        if (ngx_http_partoo_tryout_keys_registered(ctx, ctx->pending)) {
+            ngx_memory_barrier();
+            ctx->sh->current = ctx->pending;
+        }
 
         ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -1043,7 +1071,11 @@ ngx_http_partoo_tryout_keys_cleanup(void *data)
 
     if (ctx->pending) {
         ngx_shmtx_lock(&ctx->shpool->mutex);
-        ngx_http_partoo_tryout_keys_free_set(ctx, ctx->pending);
+
+        if (ngx_http_partoo_tryout_keys_registered(ctx, ctx->pending)) {
+            ngx_http_partoo_tryout_keys_free_set(ctx, ctx->pending);
+        }
+
         ngx_shmtx_unlock(&ctx->shpool->mutex);
 
         ctx->pending = NULL;
