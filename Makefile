@@ -32,10 +32,11 @@ TIME_CFLAGS  := $(filter-out -O1,$(UNIT_CFLAGS)) -O2
 # in FUZZ_SRCS_NAME, run by "make fuzz" for FUZZ_TIME seconds each from
 # t/fuzz/corpus/NAME (and with t/fuzz/NAME.dict when there is one)
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS := validate addr payload
+FUZZ_TARGETS := validate addr payload keys_file
 FUZZ_SRCS_validate := validate
 FUZZ_SRCS_addr     := addr
 FUZZ_SRCS_payload  := payload
+FUZZ_SRCS_keys_file := keys_file
 FUZZ_BINS     = $(patsubst %,t/fuzz/%_fuzz,$(FUZZ_TARGETS))
 
 export TEST_NGINX_BINARY       ?= $(NGINX)

@@ -2,22 +2,46 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * API keys.  The key file is parsed when the configuration is read; its
- * keys live in a shared memory zone as SHA-256 digests, in an rbtree
- * allocated from the zone's slab pool, so every worker authenticates a
- * request with one hash and one O(log n) lookup under a read lock.
+ * API keys.  The key file is parsed when the configuration is read (by
+ * the nginx-free keys_file unit); its keys live in a shared memory zone as
+ * SHA-256 digests, in a flat open-addressing table, so every worker
+ * authenticates a request with one hash and one or two cache misses.
+ *
+ * A key set is built once and never changed.  The zone's "current" is a
+ * pointer to one, stored in one aligned word: readers load it, copy what
+ * they need and take no lock at all.  Publishing is one store of that
+ * pointer, by a publisher holding the slab mutex (publishers only: the
+ * master today, on reload; a worker that re-reads the file later).  The
+ * set it replaces stays as it is until the following publish, which frees
+ * every set but the current one before it builds the next: a lookup takes
+ * microseconds, reloads come seconds apart at the least.  A reader stalled
+ * across two publishes (stopped, swapped out) still gets no wrong answer:
+ * "frees" is bumped before any set is freed, and a reader that sees it
+ * change during its lookup starts again; whatever it reads meanwhile is
+ * checked to lie inside the zone, so freed and reused memory can mislead
+ * it only into that retry, never into a fault.
+ *
+ * Why a worker killed at any instruction cannot stop a reload or corrupt
+ * the zone: a reader holds no lock and writes nothing to the zone, so its
+ * death leaves the zone exactly as it was.  A publisher (once workers
+ * publish) holds only the slab mutex, which nginx releases when the
+ * process holding it dies (ngx_unlock_mutexes); it registers a set in
+ * "sets" before filling it and publishes it with a single store, so a
+ * death before that store leaves the current set untouched and a
+ * registered half-built set that the next publisher frees, and a death
+ * after it leaves a complete new set current.  A worker that publishes
+ * (to come) must build and store in one hold of the mutex; the master's
+ * two steps (init_zone, init_module) store only a set still registered,
+ * so a set reclaimed by another publisher in between is never current.
  *
  * Reload.  On SIGHUP nginx hands a zone of the same name and size to the
  * new cycle with the old cycle's data, while the old workers keep reading
- * it.  The new key set is therefore built beside the current one (under
- * the slab mutex: only the master allocates here, workers only read), and
- * becomes current in init_module, once nothing can fail the cycle any more:
- * the root pointer is swapped under the write lock, which waits for the
- * lookups in flight, and the old set is freed afterwards, when no reader
- * can reach it.  Old and new workers see the new keys at the same moment;
- * a cycle that fails leaves the current set alone and frees its own.  The
- * price is room for two sets, which the zone must have: it is checked at
- * every load, so "nginx -t" tells before a reload would.
+ * it.  The new set is built beside the current one in init_zone and
+ * published in init_module, once nothing can fail the cycle any more: old
+ * and new workers see the new keys at the same moment; a cycle that fails
+ * leaves the current set alone and frees its own.  The price is room for
+ * two sets, which the zone must have: it is checked at every load, so
+ * "nginx -t" tells before a reload would.
  */
 
 
@@ -27,66 +51,89 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <jansson.h>
 
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_http.h"
 
 
-#define NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX  255
-
 /* pages kept free beyond two sets: partly used slab pages of each size */
 #define NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES  16
 
-/* a plaintext key warns once per entry, up to this many entries */
-#define NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS  16
+
+/*
+ * A set is cut into chunks of 64 KB at most, so that a set of any size
+ * needs no long run of free pages: the zone stays usable however the sets
+ * that come and go fragment it.
+ */
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK_SHIFT  16
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK                                    \
+    (1 << NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK_SHIFT)
+
+/* slots and record offsets count 8-byte units: 8192 per chunk */
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT                               \
+    (NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK_SHIFT - 3)
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS                                    \
+    (1 << NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT)
+
+/* a set being built and the current one */
+#define NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS  2
 
 
-/* one key in shared memory */
+/*
+ * One key in shared memory: 46 bytes and the user_id, rounded up to 8,
+ * then a PROVIDER's orgs.  Records are packed into chunks in digest order.
+ */
 
 typedef struct {
-    ngx_rbtree_node_t                    node;    /* key: digest's start */
     u_char                               digest[SHA256_DIGEST_LENGTH];
     int64_t                              org_id;  /* 0 for a PROVIDER */
     uint32_t                             norgs;   /* a PROVIDER's orgs */
     u_char                               role;
     u_char                               user_id_len;
-    u_char                               data[1]; /* user_id, then orgs */
-} ngx_http_partoo_tryout_keys_node_t;
+    u_char                               data[2]; /* user_id, then orgs */
+} ngx_http_partoo_tryout_keys_record_t;
 
+
+/*
+ * The table: "mask + 1" slots of 8 bytes, a power of two at least 4/3 of
+ * the keys, so that a probe for an unknown key ends at an empty slot
+ * after about two slots, most often in the same cache line.  A slot holds
+ * 32 more bits of the digest, which spare a look at the record for all
+ * but one unknown key in four billion, and the record's place: its chunk
+ * and 8-byte unit.  An empty slot is 0: records are in chunks after the
+ * slots', so a record's place is never 0.
+ */
 
 typedef struct {
-    ngx_rbtree_t                         rbtree;
-    ngx_rbtree_node_t                    sentinel;
     ngx_uint_t                           nkeys;
+    uint64_t                             mask;
+    ngx_uint_t                           nchunks;   /* slots', records' */
+    u_char                              *chunk[1];
 } ngx_http_partoo_tryout_keys_set_t;
 
 
 typedef struct {
-    ngx_atomic_t                         lock;    /* rwlock over "set" */
-    ngx_http_partoo_tryout_keys_set_t   *set;
+    /* what lookups read; one aligned word, stored by publishers only */
+    ngx_http_partoo_tryout_keys_set_t * volatile  current;
+
+    /* every set in the zone, published or not: under the slab mutex */
+    ngx_http_partoo_tryout_keys_set_t   *sets[NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS];
+
+    ngx_atomic_t                         frees;   /* bumped before a free */
     ngx_uint_t                           pages;   /* pages for key sets */
 } ngx_http_partoo_tryout_keys_shctx_t;
 
 
-/* one key as parsed from the file, until the set is built */
+/* what a lookup copies out of the set */
 
 typedef struct {
-    u_char                               digest[SHA256_DIGEST_LENGTH];
     int64_t                              org_id;
-    int64_t                             *org_ids; /* sorted, distinct */
-    u_char                              *user_id;
-    ngx_uint_t                           index;   /* in "keys" */
-    uint32_t                             norgs;
-    u_char                               role;
-    u_char                               user_id_len;
-} ngx_http_partoo_tryout_keys_entry_t;
-
-
-typedef struct {
-    ngx_uint_t                           index;
-    ngx_str_t                            user_id;
-} ngx_http_partoo_tryout_keys_plain_t;
+    ngx_uint_t                           role;
+    ngx_uint_t                           has_org;   /* the org_id argument */
+    size_t                               user_id_len;
+    u_char                               user_id[
+                                         NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX];
+} ngx_http_partoo_tryout_keys_found_t;
 
 
 /* the zone's process-local side: shm_zone->data */
@@ -96,14 +143,14 @@ typedef struct {
     ngx_slab_pool_t                     *shpool;
     ngx_shm_zone_t                      *shm_zone;
 
+    /* the zone's bounds: all a stalled reader may touch */
+    u_char                              *start;
+    u_char                              *end;
+
     ngx_str_t                            file;
 
-    /* the parsed file: lives in "pool" until init_zone built the set */
-    ngx_pool_t                          *pool;
-    ngx_array_t                          entries;    /* of _entry_t */
-    ngx_uint_t                           nkeys;
-    ngx_array_t                          plaintext;  /* of _plain_t */
-    ngx_uint_t                           nplaintext;
+    /* the parsed file, until init_zone built the set */
+    ngx_http_partoo_tryout_keys_file_t   kf;
     ngx_msec_t                           parse_time;
 
     /* built beside the current set on reload, published in init_module */
@@ -115,43 +162,8 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_zone_t;
 
 
-typedef struct {
-    ngx_str_t                            name;
-    ngx_uint_t                           role;
-} ngx_http_partoo_tryout_keys_role_t;
-
-
 static char *ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx);
-static u_char *ngx_http_partoo_tryout_keys_parse_list(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    u_char *last);
-static u_char *ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last);
-static void ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    json_error_t *error);
-static const char *ngx_http_partoo_tryout_keys_json_reason(
-    const json_error_t *error);
-static void ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    const char *what);
-static void ngx_http_partoo_tryout_keys_position(u_char *buf, u_char *pos,
-    ngx_uint_t *line, ngx_uint_t *column);
-static char *ngx_http_partoo_tryout_keys_parse_entry(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *obj, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry);
-static char *ngx_http_partoo_tryout_keys_parse_org_ids(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *orgs, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry);
-static void ngx_http_partoo_tryout_keys_entry_error(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t index,
-    const char *fmt, ...);
-static ngx_int_t ngx_http_partoo_tryout_keys_hex(u_char *dst, u_char *src,
-    size_t len);
-static int ngx_libc_cdecl ngx_http_partoo_tryout_keys_cmp_entries(
-    const void *one, const void *two);
-static int ngx_libc_cdecl ngx_http_partoo_tryout_keys_cmp_orgs(
-    const void *one, const void *two);
 static ngx_int_t ngx_http_partoo_tryout_keys_hash(
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *data, size_t len,
     u_char *digest);
@@ -161,17 +173,23 @@ static ngx_int_t ngx_http_partoo_tryout_keys_init_zone(
 static ngx_http_partoo_tryout_keys_set_t *ngx_http_partoo_tryout_keys_build(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
 static void ngx_http_partoo_tryout_keys_too_small(
-    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t built,
-    ngx_uint_t used);
+    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t set_pages);
 static void ngx_http_partoo_tryout_keys_warn_plaintext(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
-static void ngx_http_partoo_tryout_keys_free_set(ngx_slab_pool_t *shpool,
+static size_t ngx_http_partoo_tryout_keys_record_size(size_t user_id_len,
+    size_t norgs);
+static ngx_uint_t ngx_http_partoo_tryout_keys_pages(size_t size);
+static ngx_int_t ngx_http_partoo_tryout_keys_fill(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, ngx_uint_t nslot_chunks);
+static void ngx_http_partoo_tryout_keys_reclaim(
+    ngx_http_partoo_tryout_keys_zone_t *ctx);
+static ngx_uint_t ngx_http_partoo_tryout_keys_registered(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
     ngx_http_partoo_tryout_keys_set_t *set);
-static void ngx_http_partoo_tryout_keys_free_nodes(ngx_slab_pool_t *shpool,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static void ngx_http_partoo_tryout_keys_rbtree_insert(
-    ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
-    ngx_rbtree_node_t *sentinel);
+static void ngx_http_partoo_tryout_keys_free_set(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set);
 static void ngx_http_partoo_tryout_keys_free_parsed(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
 static void ngx_http_partoo_tryout_keys_cleanup(void *data);
@@ -180,8 +198,15 @@ static ngx_table_elt_t *ngx_http_partoo_tryout_keys_header(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args,
     int64_t *org_id);
-static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(
-    ngx_http_partoo_tryout_keys_node_t *kn, int64_t org_id);
+static ngx_uint_t ngx_http_partoo_tryout_keys_lookup(
+    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *digest, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found);
+static ngx_uint_t ngx_http_partoo_tryout_keys_lookup_set(
+    ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, u_char *digest, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found);
+static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(int64_t *orgs,
+    ngx_uint_t norgs, int64_t org_id);
 
 
 /*
@@ -190,36 +215,6 @@ static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(
  * than be handed the other kind's data.
  */
 static u_char  ngx_http_partoo_tryout_keys_tag;
-
-
-static ngx_http_partoo_tryout_keys_role_t  ngx_http_partoo_tryout_keys_roles[]
-    = {
-    { ngx_string("PROVIDER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER },
-    { ngx_string("ORG_ADMIN"), NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_ADMIN },
-    { ngx_string("ORG_MANAGER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_MANAGER },
-    { ngx_string("GROUP_MANAGER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_GROUP_MANAGER },
-    { ngx_string("BUSINESS_MANAGER"),
-      NGX_HTTP_PARTOO_TRYOUT_ROLE_BUSINESS_MANAGER },
-    { ngx_string("PUBLISHER"), NGX_HTTP_PARTOO_TRYOUT_ROLE_PUBLISHER },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_uint_t
-ngx_http_partoo_tryout_keys_role(ngx_str_t *name)
-{
-    ngx_http_partoo_tryout_keys_role_t  *role;
-
-    for (role = ngx_http_partoo_tryout_keys_roles; role->name.len; role++) {
-        if (role->name.len == name->len
-            && ngx_strncmp(role->name.data, name->data, name->len) == 0)
-        {
-            return role->role;
-        }
-    }
-
-    return 0;
-}
 
 
 char *
@@ -372,12 +367,7 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/*
- * The file is read whole, but decoded one entry at a time: jansson builds
- * a small object per key and drops it, where a tree of the whole document
- * would take several times the file's size (about 1 GB for 1,000,000
- * keys).  The top level is walked here; every value goes through jansson.
- */
+/* the file is read whole here, and parsed by the nginx-free keys_file */
 
 static char *
 ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
@@ -387,13 +377,9 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     u_char                              *buf, *p, *last;
     size_t                               size;
     ssize_t                              n;
-    json_t                              *value;
     ngx_fd_t                             fd;
-    ngx_uint_t                           i, found, is_keys;
     ngx_msec_t                           start;
-    json_error_t                         error;
     ngx_file_info_t                      fi;
-    ngx_http_partoo_tryout_keys_entry_t *entries;
 
     ngx_time_update();
     start = ngx_current_msec;
@@ -451,165 +437,33 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
 
     *last = '\0';
 
-    ctx->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, cf->log);
-    if (ctx->pool == NULL) {
-        goto done;
-    }
-
-    if (ngx_array_init(&ctx->plaintext, ctx->pool,
-                       NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS,
-                       sizeof(ngx_http_partoo_tryout_keys_plain_t))
-        != NGX_OK)
+    if (ngx_http_partoo_tryout_keys_file_parse(&ctx->kf, buf, last - buf)
+        != 0)
     {
-        goto done;
-    }
+        if (ctx->kf.error[0] == '\0') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\": out of memory", &ctx->file);
 
-    /* about 100 bytes of JSON per key: room without regrowing, mostly */
-
-    if (ngx_array_init(&ctx->entries, ctx->pool, size / 100 + 1,
-                       sizeof(ngx_http_partoo_tryout_keys_entry_t))
-        != NGX_OK)
-    {
-        goto done;
-    }
-
-    p = ngx_http_partoo_tryout_keys_ws(buf, last);
-
-    if (*p != '{') {
-        value = json_loadb((char *) buf, last - buf, JSON_DECODE_ANY, &error);
-
-        if (value) {
-            json_decref(value);
-            goto not_keys;
-        }
-
-        ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, buf, &error);
-        goto done;
-    }
-
-    found = 0;
-
-    for ( ;; ) {
-        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-        if (*p == '}' && !found) {
-            goto not_keys;
-        }
-
-        value = json_loadb((char *) p, last - p,
-                           JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK, &error);
-
-        if (value == NULL || !json_is_string(value)) {
-            json_decref(value);
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
-                                                 "string");
-            goto done;
-        }
-
-        is_keys = (json_string_length(value) == 4
-                   && ngx_strncmp(json_string_value(value), "keys", 4) == 0);
-
-        json_decref(value);
-
-        p = ngx_http_partoo_tryout_keys_ws(p + error.position, last);
-
-        if (*p != ':') {
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p, "':'");
-            goto done;
-        }
-
-        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-        if (is_keys) {
-            if (found++) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "key file \"%V\": \"keys\" appears twice",
-                                   &ctx->file);
-                goto done;
-            }
-
-            if (*p != '[') {
-                goto not_keys;
-            }
-
-            p = ngx_http_partoo_tryout_keys_parse_list(cf, ctx, buf, p, last);
-            if (p == NULL) {
-                goto done;
-            }
+        } else if (ctx->kf.error_index
+                   == NGX_HTTP_PARTOO_TRYOUT_KEYS_FILE_NO_ENTRY)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\": %s",
+                               &ctx->file, ctx->kf.error);
 
         } else {
-            /* another member: checked as JSON, and ignored */
-
-            value = json_loadb((char *) p, last - p,
-                               JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
-                               |JSON_REJECT_DUPLICATES, &error);
-            if (value == NULL) {
-                ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, p, &error);
-                goto done;
-            }
-
-            json_decref(value);
-            p += error.position;
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\", keys[%uz]: %s",
+                               &ctx->file, ctx->kf.error_index,
+                               ctx->kf.error);
         }
 
-        p = ngx_http_partoo_tryout_keys_ws(p, last);
-
-        if (*p == '}') {
-            break;
-        }
-
-        if (*p != ',') {
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
-                                                 "',' or '}'");
-            goto done;
-        }
-    }
-
-    if (!found) {
-        goto not_keys;
-    }
-
-    p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-    if (p != last) {
-        ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p, "end of file");
         goto done;
-    }
-
-    /* sorted, a duplicate key sits next to its twin */
-
-    entries = ctx->entries.elts;
-    ctx->nkeys = ctx->entries.nelts;
-
-    if (ctx->nkeys > 1) {
-        qsort(entries, ctx->nkeys, sizeof(ngx_http_partoo_tryout_keys_entry_t),
-              ngx_http_partoo_tryout_keys_cmp_entries);
-    }
-
-    for (i = 1; i < ctx->nkeys; i++) {
-        if (ngx_memcmp(entries[i - 1].digest, entries[i].digest,
-                       SHA256_DIGEST_LENGTH)
-            == 0)
-        {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx,
-                ngx_max(entries[i - 1].index, entries[i].index),
-                "the same key as keys[%ui]",
-                ngx_min(entries[i - 1].index, entries[i].index));
-            goto done;
-        }
     }
 
     ngx_time_update();
     ctx->parse_time = ngx_current_msec - start;
 
     rv = NGX_CONF_OK;
-    goto done;
-
-not_keys:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "key file \"%V\": must be an object with "
-                       "a \"keys\" list", &ctx->file);
 
 done:
 
@@ -629,525 +483,6 @@ done:
     }
 
     return rv;
-}
-
-
-/* "p" is at '[': returns the position after the matching ']' */
-
-static u_char *
-ngx_http_partoo_tryout_keys_parse_list(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    u_char *last)
-{
-    json_t                               *obj;
-    ngx_uint_t                            i;
-    json_error_t                          error;
-    ngx_http_partoo_tryout_keys_entry_t  *entry;
-
-    p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-
-    if (*p == ']') {
-        return p + 1;
-    }
-
-    for (i = 0; /* void */ ; i++) {
-
-        obj = json_loadb((char *) p, last - p,
-                         JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
-                         |JSON_REJECT_DUPLICATES, &error);
-        if (obj == NULL) {
-            ngx_http_partoo_tryout_keys_syntax(cf, ctx, buf, p, &error);
-            return NULL;
-        }
-
-        p += error.position;
-
-        entry = ngx_array_push(&ctx->entries);
-        if (entry == NULL) {
-            json_decref(obj);
-            return NULL;
-        }
-
-        if (ngx_http_partoo_tryout_keys_parse_entry(cf, ctx, obj, i, entry)
-            != NGX_CONF_OK)
-        {
-            json_decref(obj);
-            return NULL;
-        }
-
-        json_decref(obj);
-
-        p = ngx_http_partoo_tryout_keys_ws(p, last);
-
-        if (*p == ']') {
-            return p + 1;
-        }
-
-        if (*p != ',') {
-            ngx_http_partoo_tryout_keys_expected(cf, ctx, buf, p,
-                                                 "',' or ']'");
-            return NULL;
-        }
-
-        p = ngx_http_partoo_tryout_keys_ws(p + 1, last);
-    }
-}
-
-
-static u_char *
-ngx_http_partoo_tryout_keys_ws(u_char *p, u_char *last)
-{
-    while (p < last
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
-
-    return p;
-}
-
-
-/*
- * jansson's error in a value that starts at "p", placed in the file.
- * Never jansson's text: it quotes the token "near" the error, which may
- * be a plaintext key or a part of one.
- */
-
-static void
-ngx_http_partoo_tryout_keys_syntax(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    json_error_t *error)
-{
-    ngx_uint_t  line, column;
-
-    ngx_http_partoo_tryout_keys_position(buf, p + error->position, &line,
-                                         &column);
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "key file \"%V\": invalid JSON at line %ui, "
-                       "column %ui: %s",
-                       &ctx->file, line, column,
-                       ngx_http_partoo_tryout_keys_json_reason(error));
-
-    ngx_explicit_memzero(error, sizeof(json_error_t));
-}
-
-
-static const char *
-ngx_http_partoo_tryout_keys_json_reason(const json_error_t *error)
-{
-#if (JANSSON_VERSION_HEX >= 0x020b00)
-
-    switch (json_error_code(error)) {
-
-    case json_error_out_of_memory:
-        return "out of memory";
-
-    case json_error_stack_overflow:
-        return "nested too deep";
-
-    case json_error_invalid_utf8:
-        return "invalid UTF-8";
-
-    case json_error_premature_end_of_input:
-        return "premature end of input";
-
-    case json_error_end_of_input_expected:
-        return "end of file expected";
-
-    case json_error_null_character:
-        return "NUL character in a string";
-
-    case json_error_null_byte_in_key:
-        return "NUL byte in an object key";
-
-    case json_error_duplicate_key:
-        return "duplicate object key";
-
-    case json_error_numeric_overflow:
-        return "number out of range";
-
-    default:
-        return "invalid syntax";
-    }
-
-#else
-
-    return "invalid syntax";
-
-#endif
-}
-
-
-static void
-ngx_http_partoo_tryout_keys_expected(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *buf, u_char *p,
-    const char *what)
-{
-    ngx_uint_t  line, column;
-
-    ngx_http_partoo_tryout_keys_position(buf, p + 1, &line, &column);
-
-    if (*p == '\0') {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\": invalid JSON at line %ui, "
-                           "column %ui: %s expected near end of file",
-                           &ctx->file, line, column, what);
-        return;
-    }
-
-    /* not the byte found: it may start a plaintext key */
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "key file \"%V\": invalid JSON at line %ui, "
-                       "column %ui: %s expected",
-                       &ctx->file, line, column, what);
-}
-
-
-/* line and column (of bytes) of the byte before "pos", as jansson counts */
-
-static void
-ngx_http_partoo_tryout_keys_position(u_char *buf, u_char *pos,
-    ngx_uint_t *line, ngx_uint_t *column)
-{
-    u_char  *p, *nl;
-
-    *line = 1;
-    nl = buf - 1;
-
-    for (p = buf; p < pos - 1; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            nl = p;
-        }
-    }
-
-    *column = pos - nl - 1;
-}
-
-
-static char *
-ngx_http_partoo_tryout_keys_parse_entry(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *obj, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry)
-{
-    size_t                                len;
-    u_char                               *p, *last;
-    json_t                               *key, *sha, *user, *role, *org, *orgs;
-    ngx_str_t                             name;
-    json_int_t                            id;
-    ngx_http_partoo_tryout_keys_plain_t  *plain;
-
-    if (!json_is_object(obj)) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "must be an object");
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(entry, sizeof(ngx_http_partoo_tryout_keys_entry_t));
-    entry->index = index;
-
-    /* user_id first: a plaintext key's warning names it */
-
-    user = json_object_get(obj, "user_id");
-
-    if (user == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"user_id\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    p = (u_char *) json_string_value(user);
-    len = json_string_length(user);
-
-    if (p == NULL || len == 0 || len > NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX) {
-        goto invalid_user;
-    }
-
-    for (last = p + len; p < last; p++) {
-        if (*p <= 0x20 || *p >= 0x7f) {
-            goto invalid_user;
-        }
-    }
-
-    entry->user_id = ngx_pnalloc(ctx->pool, len);
-    if (entry->user_id == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memcpy(entry->user_id, json_string_value(user), len);
-    entry->user_id_len = (u_char) len;
-
-    key = json_object_get(obj, "key");
-    sha = json_object_get(obj, "key_sha256");
-
-    if (key && sha) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                    "has both \"key\" and \"key_sha256\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (sha) {
-        p = (u_char *) json_string_value(sha);
-
-        if (p == NULL
-            || json_string_length(sha) != 2 * SHA256_DIGEST_LENGTH
-            || ngx_http_partoo_tryout_keys_hex(entry->digest, p,
-                                          SHA256_DIGEST_LENGTH)
-               != NGX_OK)
-        {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                        "\"key_sha256\" must be 64 hexadecimal digits");
-            return NGX_CONF_ERROR;
-        }
-
-    } else if (key) {
-        p = (u_char *) json_string_value(key);
-
-        if (p == NULL || json_string_length(key) == 0) {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                    "\"key\" must be a non-empty string");
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_http_partoo_tryout_keys_hash(ctx, p, json_string_length(key),
-                                             entry->digest)
-            != NGX_OK)
-        {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                    "SHA-256 failed");
-            return NGX_CONF_ERROR;
-        }
-
-        /* warned about in init_zone, which logs to the new error_log */
-
-        if (ctx->nplaintext++ < NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS) {
-            plain = ngx_array_push(&ctx->plaintext);
-            if (plain == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            plain->index = index;
-            plain->user_id.data = entry->user_id;
-            plain->user_id.len = len;
-        }
-
-    } else {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"key_sha256\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    role = json_object_get(obj, "role");
-
-    if (role == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"role\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = (u_char *) json_string_value(role);
-    name.len = json_string_length(role);
-
-    if (name.data == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"role\" must be a string");
-        return NGX_CONF_ERROR;
-    }
-
-    entry->role = (u_char) ngx_http_partoo_tryout_keys_role(&name);
-
-    if (entry->role == 0) {
-        /* a role name is short; anything longer is cut in the message */
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                    "unknown role \"%*s\"",
-                                    ngx_min(name.len, 32), name.data);
-        return NGX_CONF_ERROR;
-    }
-
-    org = json_object_get(obj, "org_id");
-    orgs = json_object_get(obj, "org_ids");
-
-    if (entry->role == NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
-
-        if (org) {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "a PROVIDER has \"org_ids\", not \"org_id\"");
-            return NGX_CONF_ERROR;
-        }
-
-        if (orgs == NULL) {
-            ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "\"org_ids\" is required for a PROVIDER");
-            return NGX_CONF_ERROR;
-        }
-
-        return ngx_http_partoo_tryout_keys_parse_org_ids(cf, ctx, orgs,
-                                                         index, entry);
-    }
-
-    if (orgs) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "only a PROVIDER has \"org_ids\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (org == NULL) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                                                "\"org_id\" is required");
-        return NGX_CONF_ERROR;
-    }
-
-    id = json_integer_value(org);
-
-    if (!json_is_integer(org) || id <= 0) {
-        ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                            "\"org_id\" must be a positive integer");
-        return NGX_CONF_ERROR;
-    }
-
-    entry->org_id = id;
-
-    return NGX_CONF_OK;
-
-invalid_user:
-
-    ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                    "\"user_id\" must be 1 to 255 printable ASCII "
-                    "characters without spaces");
-    return NGX_CONF_ERROR;
-}
-
-
-static char *
-ngx_http_partoo_tryout_keys_parse_org_ids(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, json_t *orgs, ngx_uint_t index,
-    ngx_http_partoo_tryout_keys_entry_t *entry)
-{
-    size_t       n, i, k;
-    json_t      *org;
-    int64_t     *ids;
-    json_int_t   id;
-
-    n = json_array_size(orgs);
-
-    if (!json_is_array(orgs) || n == 0 || n > 0xffffff) {
-        goto invalid;
-    }
-
-    ids = ngx_palloc(ctx->pool, n * sizeof(int64_t));
-    if (ids == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 0; i < n; i++) {
-        org = json_array_get(orgs, i);
-        id = json_integer_value(org);
-
-        if (!json_is_integer(org) || id <= 0) {
-            goto invalid;
-        }
-
-        ids[i] = id;
-    }
-
-    /* sorted for the binary search of a lookup; repeats are harmless */
-
-    qsort(ids, n, sizeof(int64_t), ngx_http_partoo_tryout_keys_cmp_orgs);
-
-    for (i = 1, k = 1; i < n; i++) {
-        if (ids[i] != ids[k - 1]) {
-            ids[k++] = ids[i];
-        }
-    }
-
-    entry->org_ids = ids;
-    entry->norgs = (uint32_t) k;
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_http_partoo_tryout_keys_entry_error(cf, ctx, index,
-                "\"org_ids\" must be a non-empty list of positive integers");
-    return NGX_CONF_ERROR;
-}
-
-
-static void
-ngx_http_partoo_tryout_keys_entry_error(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t index,
-    const char *fmt, ...)
-{
-    u_char   *p;
-    va_list   args;
-    u_char    errstr[NGX_MAX_CONF_ERRSTR];
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(errstr, errstr + NGX_MAX_CONF_ERRSTR, fmt, args);
-    va_end(args);
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\", keys[%ui]: %*s",
-                       &ctx->file, index, (size_t) (p - errstr), errstr);
-}
-
-
-static ngx_int_t
-ngx_http_partoo_tryout_keys_hex(u_char *dst, u_char *src, size_t len)
-{
-    u_char      c, hi, lo;
-    ngx_uint_t  i, k;
-
-    for (i = 0; i < len; i++) {
-
-        for (k = 0; k < 2; k++) {
-            c = src[2 * i + k];
-
-            if (c >= '0' && c <= '9') {
-                lo = (u_char) (c - '0');
-
-            } else {
-                c |= 0x20;
-
-                if (c < 'a' || c > 'f') {
-                    return NGX_ERROR;
-                }
-
-                lo = (u_char) (c - 'a' + 10);
-            }
-
-            if (k == 0) {
-                hi = lo;
-
-            } else {
-                dst[i] = (u_char) (hi << 4 | lo);
-            }
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static int ngx_libc_cdecl
-ngx_http_partoo_tryout_keys_cmp_entries(const void *one, const void *two)
-{
-    const ngx_http_partoo_tryout_keys_entry_t  *a = one;
-    const ngx_http_partoo_tryout_keys_entry_t  *b = two;
-
-    return ngx_memcmp(a->digest, b->digest,
-                      SHA256_DIGEST_LENGTH);
-}
-
-
-static int ngx_libc_cdecl
-ngx_http_partoo_tryout_keys_cmp_orgs(const void *one, const void *two)
-{
-    int64_t  a = *(const int64_t *) one;
-    int64_t  b = *(const int64_t *) two;
-
-    return (a > b) - (a < b);
 }
 
 
@@ -1180,6 +515,9 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_partoo_tryout_keys_zone_t  *ctx;
 
     ctx = shm_zone->data;
+
+    ctx->start = shm_zone->shm.addr;
+    ctx->end = shm_zone->shm.addr + shm_zone->shm.size;
 
     rc = NGX_ERROR;
 
@@ -1236,7 +574,7 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     /* a fresh zone: no reader yet */
-    ctx->sh->set = set;
+    ctx->sh->current = set;
 
     rc = NGX_OK;
 
@@ -1248,92 +586,122 @@ done:
 }
 
 
+/*
+ * Builds the parsed keys into a new set, registered in "sets" but not
+ * current.  The sets older than the current one go first: they were
+ * retired a publish ago (or never finished), so no reader is inside.
+ */
+
 static ngx_http_partoo_tryout_keys_set_t *
 ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    u_char                               *p;
-    size_t                                size;
-    ngx_uint_t                            i, pfree, used;
-    ngx_msec_t                            start;
-    ngx_slab_pool_t                      *shpool;
-    ngx_http_partoo_tryout_keys_set_t    *set;
-    ngx_http_partoo_tryout_keys_node_t   *kn;
-    ngx_http_partoo_tryout_keys_entry_t  *entry;
+    size_t                                     size, room, limit;
+    size_t                                     slot_bytes;
+    uint64_t                                   nslots;
+    ngx_uint_t                                 i, k, nchunks, nslot_chunks;
+    ngx_uint_t                                 pfree, used, pages;
+    ngx_msec_t                                 start;
+    ngx_slab_pool_t                           *shpool;
+    ngx_http_partoo_tryout_keys_set_t         *set;
+    ngx_http_partoo_tryout_keys_file_entry_t  *entry;
 
     ngx_time_update();
     start = ngx_current_msec;
 
     shpool = ctx->shpool;
 
-    ngx_shmtx_lock(&shpool->mutex);
+    /* at most 3/4 full */
 
-    pfree = shpool->pfree;
+    nslots = 16;
 
-    set = ngx_slab_alloc_locked(shpool,
-                                sizeof(ngx_http_partoo_tryout_keys_set_t));
-    if (set == NULL) {
-        ngx_shmtx_unlock(&shpool->mutex);
-        ngx_http_partoo_tryout_keys_too_small(ctx, 0, 0);
-        return NULL;
+    while (nslots / 4 * 3 < ctx->kf.nkeys) {
+        nslots *= 2;
     }
 
-    ngx_rbtree_init(&set->rbtree, &set->sentinel,
-                    ngx_http_partoo_tryout_keys_rbtree_insert);
-    set->nkeys = 0;
+    slot_bytes = nslots * sizeof(uint64_t);
+    nslot_chunks = (slot_bytes + NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK - 1)
+                   / NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK;
 
-    entry = ctx->entries.elts;
+    /* the records' chunks, packed as fill() packs them */
 
-    for (i = 0; i < ctx->nkeys; i++, entry++) {
+    nchunks = nslot_chunks;
+    room = 0;
+    limit = 0;
+    entry = ctx->kf.entries;
 
-        size = offsetof(ngx_http_partoo_tryout_keys_node_t, data)
-               + entry->user_id_len;
+    pages = ngx_http_partoo_tryout_keys_pages(slot_bytes);
 
-        if (entry->norgs) {
-            size = ngx_align(size, sizeof(int64_t))
-                   + entry->norgs * sizeof(int64_t);
+    for (i = 0; i < ctx->kf.nkeys; i++) {
+        size = ngx_http_partoo_tryout_keys_record_size(entry[i].user_id_len,
+                                                       entry[i].norgs);
+        if (size > room) {
+            if (nchunks > nslot_chunks) {
+                pages += ngx_http_partoo_tryout_keys_pages(limit - room);
+            }
+
+            nchunks++;
+            limit = ngx_max(size, NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK);
+            room = limit;
         }
 
-        kn = ngx_slab_alloc_locked(shpool, size);
-
-        if (kn == NULL) {
-            used = pfree - shpool->pfree;
-            ngx_http_partoo_tryout_keys_free_set(shpool, set);
-            ngx_shmtx_unlock(&shpool->mutex);
-
-            ngx_http_partoo_tryout_keys_too_small(ctx, i, used);
-            return NULL;
-        }
-
-        ngx_memcpy(&kn->node.key, entry->digest, sizeof(ngx_rbtree_key_t));
-        ngx_memcpy(kn->digest, entry->digest,
-                   SHA256_DIGEST_LENGTH);
-
-        kn->org_id = entry->org_id;
-        kn->norgs = entry->norgs;
-        kn->role = entry->role;
-        kn->user_id_len = entry->user_id_len;
-
-        p = ngx_cpymem(kn->data, entry->user_id, entry->user_id_len);
-
-        if (entry->norgs) {
-            p = ngx_align_ptr(p, sizeof(int64_t));
-            ngx_memcpy(p, entry->org_ids, entry->norgs * sizeof(int64_t));
-        }
-
-        ngx_rbtree_insert(&set->rbtree, &kn->node);
-        set->nkeys++;
+        room -= size;
     }
 
-    used = pfree - shpool->pfree;
+    if (nchunks > nslot_chunks) {
+        pages += ngx_http_partoo_tryout_keys_pages(limit - room);
+    }
+
+    pages += ngx_http_partoo_tryout_keys_pages(
+                 offsetof(ngx_http_partoo_tryout_keys_set_t, chunk)
+                 + nchunks * sizeof(u_char *));
 
     /* the next reload builds beside this set: room for two, or refuse now */
 
-    if (2 * used + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES > ctx->sh->pages) {
-        ngx_http_partoo_tryout_keys_free_set(shpool, set);
-        ngx_shmtx_unlock(&shpool->mutex);
-
-        ngx_http_partoo_tryout_keys_too_small(ctx, ctx->nkeys, used);
+    if (2 * pages + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES > ctx->sh->pages) {
+        ngx_http_partoo_tryout_keys_too_small(ctx, pages);
         return NULL;
+    }
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    ngx_http_partoo_tryout_keys_reclaim(ctx);
+
+    pfree = shpool->pfree;
+
+    for (k = 0; k < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; k++) {
+        if (ctx->sh->sets[k] == NULL) {
+            break;
+        }
+    }
+
+    /* reclaim() left the current set alone at most */
+
+    set = ngx_slab_calloc_locked(shpool,
+                                 offsetof(ngx_http_partoo_tryout_keys_set_t,
+                                          chunk)
+                                 + nchunks * sizeof(u_char *));
+    if (set == NULL || k == NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS) {
+        goto failed;
+    }
+
+    /* registered before it is filled: a publisher that dies leaks nothing */
+    ctx->sh->sets[k] = set;
+
+    set->mask = nslots - 1;
+    set->nchunks = nchunks;
+
+    for (i = 0; i < nslot_chunks; i++) {
+        size = ngx_min(slot_bytes - i * NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK,
+                       (size_t) NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK);
+
+        set->chunk[i] = ngx_slab_calloc_locked(shpool, size);
+        if (set->chunk[i] == NULL) {
+            goto failed;
+        }
+    }
+
+    if (ngx_http_partoo_tryout_keys_fill(ctx, set, nslot_chunks) != NGX_OK) {
+        goto failed;
     }
 
     /* on reload, what is in use includes the current set until it goes */
@@ -1350,22 +718,153 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
                   ctx->parse_time, ngx_current_msec - start,
                   (used << ngx_pagesize_shift) / 1024,
                   (ctx->sh->pages << ngx_pagesize_shift) / 1024,
-                  ctx->sh->set ? " with the previous keys" : "");
+                  ctx->sh->current ? " with the previous keys" : "");
 
     ngx_http_partoo_tryout_keys_warn_plaintext(ctx);
 
     return set;
+
+failed:
+
+    /* the current set, or fragments of the zone, left too little */
+
+    used = pfree - shpool->pfree;
+
+    ngx_http_partoo_tryout_keys_free_set(ctx, set);
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
+                  "partoo_tryout_keys_zone \"%V\" is too small for "
+                  "the %ui keys of \"%V\": it ran out after %ui of its "
+                  "%ui pages",
+                  &ctx->shm_zone->shm.name, ctx->kf.nkeys, &ctx->file,
+                  used, ctx->sh->pages);
+    return NULL;
 }
 
 
-/*
- * "built" keys took "used" pages when the zone ran out or would not hold
- * two sets; the size that would is extrapolated from them.
- */
+/* pages an allocation takes, a small one counted as a whole page */
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_pages(size_t size)
+{
+    return (size + ngx_pagesize - 1) >> ngx_pagesize_shift;
+}
+
+
+static size_t
+ngx_http_partoo_tryout_keys_record_size(size_t user_id_len, size_t norgs)
+{
+    return ngx_align(offsetof(ngx_http_partoo_tryout_keys_record_t, data)
+                     + user_id_len, sizeof(int64_t))
+           + norgs * sizeof(int64_t);
+}
+
+
+/* records into chunks, in digest order, and their slots */
+
+static ngx_int_t
+ngx_http_partoo_tryout_keys_fill(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, ngx_uint_t nslot_chunks)
+{
+    u_char                                    *p, *base;
+    size_t                                     size, room, limit, next;
+    uint32_t                                   fp;
+    uint64_t                                   h, i, *slot;
+    ngx_uint_t                                 n, k, c;
+    ngx_http_partoo_tryout_keys_record_t      *rec;
+    ngx_http_partoo_tryout_keys_file_entry_t  *entry;
+
+    c = nslot_chunks - 1;
+    base = NULL;
+    p = NULL;
+    room = 0;
+
+    entry = ctx->kf.entries;
+
+    for (n = 0; n < ctx->kf.nkeys; n++, entry++) {
+
+        size = ngx_http_partoo_tryout_keys_record_size(entry->user_id_len,
+                                                       entry->norgs);
+
+        if (size > room) {
+            /* as many records as fit, as build() counted: no spare room */
+
+            limit = ngx_max(size, NGX_HTTP_PARTOO_TRYOUT_KEYS_CHUNK);
+            room = 0;
+
+            for (k = n; k < ctx->kf.nkeys; k++) {
+                next = ngx_http_partoo_tryout_keys_record_size(
+                                       entry[k - n].user_id_len,
+                                       entry[k - n].norgs);
+                if (room + next > limit) {
+                    break;
+                }
+
+                room += next;
+            }
+
+            c++;
+
+            base = ngx_slab_alloc_locked(ctx->shpool, room);
+            if (base == NULL) {
+                return NGX_ERROR;
+            }
+
+            set->chunk[c] = base;
+            p = base;
+        }
+
+        rec = (ngx_http_partoo_tryout_keys_record_t *) p;
+
+        ngx_memcpy(rec->digest, entry->digest, SHA256_DIGEST_LENGTH);
+        rec->org_id = entry->org_id;
+        rec->norgs = entry->norgs;
+        rec->role = entry->role;
+        rec->user_id_len = entry->user_id_len;
+
+        ngx_memcpy(rec->data, entry->user_id, entry->user_id_len);
+
+        if (entry->norgs) {
+            ngx_memcpy(p + ngx_http_partoo_tryout_keys_record_size(
+                                                    entry->user_id_len, 0),
+                       entry->org_ids, entry->norgs * sizeof(int64_t));
+        }
+
+        /* the digest is uniformly random: its bytes are the hash */
+
+        ngx_memcpy(&h, entry->digest, sizeof(uint64_t));
+        ngx_memcpy(&fp, entry->digest + sizeof(uint64_t), sizeof(uint32_t));
+
+        for (i = h & set->mask; /* void */ ; i = (i + 1) & set->mask) {
+            slot = (uint64_t *)
+                       set->chunk[i >> NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT]
+                   + (i & (NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS - 1));
+
+            if (*slot == 0) {
+                break;
+            }
+        }
+
+        *slot = (uint64_t) fp << 32
+                | (uint64_t) (c << NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT)
+                | (uint64_t) ((p - base) / sizeof(uint64_t));
+
+        p += size;
+        room -= size;
+
+        set->nkeys++;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a set takes "set_pages": the zone must hold two, and some slack */
 
 static void
 ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
-    ngx_uint_t built, ngx_uint_t used)
+    ngx_uint_t set_pages)
 {
     size_t      size;
     uint64_t    need, room;
@@ -1373,22 +872,10 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
 
     pages = ctx->sh->pages;
 
-    if (built == 0 || used == 0) {
-        ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
-                      "partoo_tryout_keys_zone \"%V\" is too small for "
-                      "the %ui keys of \"%V\": not even one fits",
-                      &ctx->shm_zone->shm.name, ctx->nkeys, &ctx->file);
-        return;
-    }
-
-    /* pages for two sets of all the keys, and for the zone's own needs */
-
-    need = ((uint64_t) used * ctx->nkeys + built - 1) / built;
-    need = 2 * need + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES;
+    need = 2 * (uint64_t) set_pages + NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES;
 
     size = ctx->shm_zone->shm.size
-           + (size_t) (need > pages ? need - pages : 0)
-             * (ngx_pagesize + sizeof(ngx_slab_page_t));
+           + (size_t) (need - pages) * (ngx_pagesize + sizeof(ngx_slab_page_t));
 
     size = ngx_align(size, 1024 * 1024);
 
@@ -1396,7 +883,7 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
 
     if (pages > NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES) {
         room = (uint64_t) (pages - NGX_HTTP_PARTOO_TRYOUT_SLACK_PAGES) / 2
-               * built / used;
+               * ctx->kf.nkeys / set_pages;
     }
 
     ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
@@ -1404,7 +891,7 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
                   "the %ui keys of \"%V\": it has room for about %uL, "
                   "since a reload builds the new keys beside the current "
                   "ones; use at least %uzm",
-                  &ctx->shm_zone->shm.name, ctx->nkeys, &ctx->file,
+                  &ctx->shm_zone->shm.name, ctx->kf.nkeys, &ctx->file,
                   room, size / (1024 * 1024));
 }
 
@@ -1413,101 +900,96 @@ static void
 ngx_http_partoo_tryout_keys_warn_plaintext(
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    ngx_uint_t                            i;
-    ngx_http_partoo_tryout_keys_plain_t  *plain;
+    size_t                                     i, n;
+    ngx_http_partoo_tryout_keys_file_plain_t  *plain;
 
-    plain = ctx->plaintext.elts;
+    plain = ctx->kf.plaintext;
+    n = ngx_min(ctx->kf.nplaintext, NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS);
 
-    for (i = 0; i < ctx->plaintext.nelts; i++) {
+    for (i = 0; i < n; i++) {
         ngx_log_error(NGX_LOG_WARN, ctx->shm_zone->shm.log, 0,
-                      "key file \"%V\", keys[%ui] (user_id \"%V\"): "
+                      "key file \"%V\", keys[%uz] (user_id \"%*s\"): "
                       "plaintext \"key\" hashed at load; store its "
                       "\"key_sha256\" instead",
-                      &ctx->file, plain[i].index, &plain[i].user_id);
+                      &ctx->file, plain[i].index, plain[i].user_id_len,
+                      plain[i].user_id);
     }
 
-    if (ctx->nplaintext > ctx->plaintext.nelts) {
+    if (ctx->kf.nplaintext > n) {
         ngx_log_error(NGX_LOG_WARN, ctx->shm_zone->shm.log, 0,
-                      "key file \"%V\": %ui more plaintext keys",
-                      &ctx->file, ctx->nplaintext - ctx->plaintext.nelts);
+                      "key file \"%V\": %uz more plaintext keys",
+                      &ctx->file, ctx->kf.nplaintext - n);
     }
 }
 
 
-/* called with the slab mutex held */
+/* with the slab mutex held: every set but the current one goes */
 
 static void
-ngx_http_partoo_tryout_keys_free_set(ngx_slab_pool_t *shpool,
+ngx_http_partoo_tryout_keys_reclaim(ngx_http_partoo_tryout_keys_zone_t *ctx)
+{
+    ngx_uint_t                          k;
+    ngx_http_partoo_tryout_keys_set_t  *set;
+
+    for (k = 0; k < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; k++) {
+        set = ctx->sh->sets[k];
+
+        if (set && set != ctx->sh->current) {
+            ngx_http_partoo_tryout_keys_free_set(ctx, set);
+        }
+    }
+}
+
+
+/* with the slab mutex held: the set is still in the zone */
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_registered(ngx_http_partoo_tryout_keys_zone_t *ctx,
     ngx_http_partoo_tryout_keys_set_t *set)
 {
+    ngx_uint_t  k;
+
+    for (k = 0; k < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; k++) {
+        if (ctx->sh->sets[k] == set) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* with the slab mutex held; a set partly allocated goes too */
+
+static void
+ngx_http_partoo_tryout_keys_free_set(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set)
+{
+    ngx_uint_t  i;
+
     if (set == NULL) {
         return;
     }
 
-    if (set->rbtree.root != set->rbtree.sentinel) {
-        ngx_http_partoo_tryout_keys_free_nodes(shpool, set->rbtree.root,
-                                               set->rbtree.sentinel);
-    }
+    /* a reader inside this set will see it and look again */
+    ngx_atomic_fetch_add(&ctx->sh->frees, 1);
+    ngx_memory_barrier();
 
-    ngx_slab_free_locked(shpool, set);
-}
-
-
-/* the tree is dropped whole: no rebalancing, recursion depth 2 log n */
-
-static void
-ngx_http_partoo_tryout_keys_free_nodes(ngx_slab_pool_t *shpool,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    if (node->left != sentinel) {
-        ngx_http_partoo_tryout_keys_free_nodes(shpool, node->left, sentinel);
-    }
-
-    if (node->right != sentinel) {
-        ngx_http_partoo_tryout_keys_free_nodes(shpool, node->right, sentinel);
-    }
-
-    ngx_slab_free_locked(shpool, node);
-}
-
-
-static void
-ngx_http_partoo_tryout_keys_rbtree_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t                  **p;
-    ngx_http_partoo_tryout_keys_node_t  *kn, *ktn;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            kn = (ngx_http_partoo_tryout_keys_node_t *) node;
-            ktn = (ngx_http_partoo_tryout_keys_node_t *) temp;
-
-            p = (ngx_memcmp(kn->digest, ktn->digest,
-                            SHA256_DIGEST_LENGTH) < 0)
-                ? &temp->left : &temp->right;
+    for (i = 0; i < NGX_HTTP_PARTOO_TRYOUT_KEYS_SETS; i++) {
+        if (ctx->sh->sets[i] == set) {
+            ctx->sh->sets[i] = NULL;
         }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
     }
 
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    for (i = 0; i < set->nchunks; i++) {
+        if (set->chunk[i]) {
+            ngx_slab_free_locked(ctx->shpool, set->chunk[i]);
+        }
+    }
+
+    ngx_slab_free_locked(ctx->shpool, set);
 }
+
 
 
 ngx_int_t
@@ -1516,7 +998,6 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
     ngx_uint_t                           i;
     ngx_shm_zone_t                      *shm_zone;
     ngx_list_part_t                     *part;
-    ngx_http_partoo_tryout_keys_set_t   *old;
     ngx_http_partoo_tryout_keys_zone_t  *ctx;
 
     part = &cycle->shared_memory.part;
@@ -1544,20 +1025,23 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
             continue;
         }
 
-        /* waits for the lookups in flight; later ones find the new set */
-
-        ngx_rwlock_wlock(&ctx->sh->lock);
-
-        old = ctx->sh->set;
-        ctx->sh->set = ctx->pending;
-
-        ngx_rwlock_unlock(&ctx->sh->lock);
-
-        ctx->pending = NULL;
+        /*
+         * One store: a lookup that loaded the previous set finishes in it,
+         * and the set stays until the next build reclaims it.
+         */
 
         ngx_shmtx_lock(&ctx->shpool->mutex);
-        ngx_http_partoo_tryout_keys_free_set(ctx->shpool, old);
+
+        /* a publisher between init_zone and now may have reclaimed it */
+
+        if (ngx_http_partoo_tryout_keys_registered(ctx, ctx->pending)) {
+            ngx_memory_barrier();
+            ctx->sh->current = ctx->pending;
+        }
+
         ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+        ctx->pending = NULL;
     }
 
     return NGX_OK;
@@ -1568,12 +1052,7 @@ static void
 ngx_http_partoo_tryout_keys_free_parsed(
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    if (ctx->pool) {
-        ngx_destroy_pool(ctx->pool);
-        ctx->pool = NULL;
-    }
-
-    ngx_memzero(&ctx->entries, sizeof(ngx_array_t));
+    ngx_http_partoo_tryout_keys_file_free(&ctx->kf);
 }
 
 
@@ -1592,7 +1071,11 @@ ngx_http_partoo_tryout_keys_cleanup(void *data)
 
     if (ctx->pending) {
         ngx_shmtx_lock(&ctx->shpool->mutex);
-        ngx_http_partoo_tryout_keys_free_set(ctx->shpool, ctx->pending);
+
+        if (ngx_http_partoo_tryout_keys_registered(ctx, ctx->pending)) {
+            ngx_http_partoo_tryout_keys_free_set(ctx, ctx->pending);
+        }
+
         ngx_shmtx_unlock(&ctx->shpool->mutex);
 
         ctx->pending = NULL;
@@ -1632,7 +1115,8 @@ ngx_http_partoo_tryout_keys_roles_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        role = ngx_http_partoo_tryout_keys_role(&value[i]);
+        role = ngx_http_partoo_tryout_keys_file_role(value[i].data,
+                                                     value[i].len);
 
         if (role == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1680,14 +1164,12 @@ ngx_int_t
 ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     ngx_shm_zone_t *shm_zone, ngx_http_partoo_tryout_auth_t *auth)
 {
-    int64_t                              org_id;
-    ngx_int_t                            rc, arg;
-    ngx_table_elt_t                     *h;
-    ngx_rbtree_key_t                     key;
-    ngx_rbtree_node_t                   *node, *sentinel;
-    ngx_http_partoo_tryout_keys_node_t  *kn;
-    ngx_http_partoo_tryout_keys_zone_t  *ctx;
-    u_char                               digest[SHA256_DIGEST_LENGTH];
+    int64_t                               org_id;
+    ngx_int_t                             rc, arg;
+    ngx_table_elt_t                      *h;
+    ngx_http_partoo_tryout_keys_zone_t   *ctx;
+    ngx_http_partoo_tryout_keys_found_t   found;
+    u_char                                digest[SHA256_DIGEST_LENGTH];
 
     ctx = shm_zone->data;
 
@@ -1714,68 +1196,41 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     org_id = 0;
     arg = ngx_http_partoo_tryout_keys_org_id_arg(&r->args, &org_id);
 
-    ngx_memcpy(&key, digest, sizeof(ngx_rbtree_key_t));
-
     rc = NGX_OK;
 
-    ngx_rwlock_rlock(&ctx->sh->lock);
-
-    node = ctx->sh->set->rbtree.root;
-    sentinel = ctx->sh->set->rbtree.sentinel;
-
-    kn = NULL;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        kn = (ngx_http_partoo_tryout_keys_node_t *) node;
-
-        rc = ngx_memcmp(digest, kn->digest, SHA256_DIGEST_LENGTH);
-
-        if (rc == 0) {
-            break;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-        kn = NULL;
+    if (!ngx_http_partoo_tryout_keys_lookup(ctx, digest,
+                                            arg == NGX_OK ? org_id : 0,
+                                            &found))
+    {
+        goto done;
     }
 
-    rc = NGX_OK;
-
-    if (kn == NULL) {
-        goto unlock;
-    }
-
-    auth->user_id.data = ngx_pnalloc(r->pool, kn->user_id_len);
+    auth->user_id.data = ngx_pnalloc(r->pool, found.user_id_len);
     if (auth->user_id.data == NULL) {
         rc = NGX_ERROR;
-        goto unlock;
+        goto done;
     }
 
-    ngx_memcpy(auth->user_id.data, kn->data, kn->user_id_len);
-    auth->user_id.len = kn->user_id_len;
+    ngx_memcpy(auth->user_id.data, found.user_id, found.user_id_len);
+    auth->user_id.len = found.user_id_len;
 
-    auth->role = kn->role;
+    auth->role = found.role;
 
     if (arg == NGX_ERROR) {
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_BAD_ORG_ID;
 
-    } else if (kn->role != NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
+    } else if (found.role != NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
         /* acts on its own org, and on no other */
-        auth->org_id = kn->org_id;
+        auth->org_id = found.org_id;
 
-        auth->verdict = (arg == NGX_OK && org_id != kn->org_id)
+        auth->verdict = (arg == NGX_OK && org_id != found.org_id)
                         ? NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN
                         : NGX_HTTP_PARTOO_TRYOUT_AUTH_OK;
 
     } else if (arg == NGX_DECLINED) {
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_REQUIRED;
 
-    } else if (ngx_http_partoo_tryout_keys_has_org(kn, org_id)) {
+    } else if (found.has_org) {
         auth->org_id = org_id;
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_OK;
 
@@ -1783,13 +1238,12 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
         auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN;
     }
 
-unlock:
-
-    ngx_rwlock_unlock(&ctx->sh->lock);
+done:
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "partoo tryout: api key %s, user_id \"%V\", verdict %d",
-                   kn ? "found" : "unknown", &auth->user_id, auth->verdict);
+                   auth->user_id.len ? "found" : "unknown", &auth->user_id,
+                   auth->verdict);
 
     return rc;
 }
@@ -1901,18 +1355,157 @@ ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args, int64_t *org_id)
 }
 
 
+/*
+ * Lock-free: the set is loaded once and read; "frees" tells whether it may
+ * have been freed meanwhile (see the top of the file).
+ */
+
 static ngx_uint_t
-ngx_http_partoo_tryout_keys_has_org(ngx_http_partoo_tryout_keys_node_t *kn,
+ngx_http_partoo_tryout_keys_lookup(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    u_char *digest, int64_t org_id, ngx_http_partoo_tryout_keys_found_t *found)
+{
+    ngx_uint_t                          rc;
+    ngx_atomic_uint_t                   frees;
+    ngx_http_partoo_tryout_keys_set_t  *set;
+
+    for ( ;; ) {
+        frees = ctx->sh->frees;
+        ngx_memory_barrier();
+
+        set = ctx->sh->current;
+
+        rc = ngx_http_partoo_tryout_keys_lookup_set(ctx, set, digest, org_id,
+                                                    found);
+
+        ngx_memory_barrier();
+
+        if (ctx->sh->frees == frees) {
+            return rc;
+        }
+    }
+}
+
+
+/* "len" bytes at "p" lie inside the zone */
+
+#define ngx_http_partoo_tryout_keys_in_zone(ctx, p, len)                     \
+    ((u_char *) (p) >= (ctx)->start && (u_char *) (p) <= (ctx)->end          \
+     && (size_t) ((ctx)->end - (u_char *) (p)) >= (size_t) (len))
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_lookup_set(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_http_partoo_tryout_keys_set_t *set, u_char *digest, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found)
+{
+    u_char                                *p;
+    size_t                                 len;
+    uint32_t                               fp, ref;
+    uint64_t                               h, i, n, mask, slot;
+    ngx_uint_t                             nchunks, c;
+    ngx_http_partoo_tryout_keys_record_t  *rec;
+
+    if (!ngx_http_partoo_tryout_keys_in_zone(ctx, set,
+                            offsetof(ngx_http_partoo_tryout_keys_set_t, chunk)))
+    {
+        return 0;
+    }
+
+    mask = set->mask;
+    nchunks = set->nchunks;
+
+    if (mask >= (uint64_t) (ctx->end - ctx->start) / sizeof(uint64_t)
+        || nchunks > (size_t) (ctx->end - ctx->start) / sizeof(u_char *)
+        || !ngx_http_partoo_tryout_keys_in_zone(ctx, set->chunk,
+                                                nchunks * sizeof(u_char *)))
+    {
+        return 0;
+    }
+
+    ngx_memcpy(&h, digest, sizeof(uint64_t));
+    ngx_memcpy(&fp, digest + sizeof(uint64_t), sizeof(uint32_t));
+
+    for (i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+
+        c = i >> NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT;
+
+        if (c >= nchunks) {
+            return 0;
+        }
+
+        p = set->chunk[c]
+            + (i & (NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS - 1)) * sizeof(uint64_t);
+
+        if (!ngx_http_partoo_tryout_keys_in_zone(ctx, p, sizeof(uint64_t))) {
+            return 0;
+        }
+
+        slot = *(uint64_t *) p;
+
+        if (slot == 0) {
+            return 0;
+        }
+
+        if ((uint32_t) (slot >> 32) != fp) {
+            continue;
+        }
+
+        ref = (uint32_t) slot;
+        c = ref >> NGX_HTTP_PARTOO_TRYOUT_KEYS_UNIT_SHIFT;
+
+        if (c >= nchunks) {
+            return 0;
+        }
+
+        p = set->chunk[c]
+            + (ref & (NGX_HTTP_PARTOO_TRYOUT_KEYS_UNITS - 1))
+              * sizeof(uint64_t);
+
+        if (!ngx_http_partoo_tryout_keys_in_zone(ctx, p,
+                      offsetof(ngx_http_partoo_tryout_keys_record_t, data)))
+        {
+            return 0;
+        }
+
+        rec = (ngx_http_partoo_tryout_keys_record_t *) p;
+
+        if (ngx_memcmp(rec->digest, digest, SHA256_DIGEST_LENGTH) != 0) {
+            continue;
+        }
+
+        len = ngx_http_partoo_tryout_keys_record_size(rec->user_id_len,
+                                                      rec->norgs);
+
+        if (!ngx_http_partoo_tryout_keys_in_zone(ctx, p, len)) {
+            return 0;
+        }
+
+        found->org_id = rec->org_id;
+        found->role = rec->role;
+        found->user_id_len = rec->user_id_len;
+        ngx_memcpy(found->user_id, rec->data, rec->user_id_len);
+
+        found->has_org = rec->norgs
+                         && ngx_http_partoo_tryout_keys_has_org(
+                                (int64_t *) (p
+                                + ngx_http_partoo_tryout_keys_record_size(
+                                      rec->user_id_len, 0)),
+                                rec->norgs, org_id);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_http_partoo_tryout_keys_has_org(int64_t *orgs, ngx_uint_t norgs,
     int64_t org_id)
 {
-    int64_t     *orgs;
-    ngx_uint_t   lo, hi, mid;
-
-    orgs = (int64_t *) ngx_align_ptr(kn->data + kn->user_id_len,
-                                     sizeof(int64_t));
+    ngx_uint_t  lo, hi, mid;
 
     lo = 0;
-    hi = kn->norgs;
+    hi = norgs;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;

@@ -15,14 +15,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_partoo_tryout_keys_file.h"
 
-/* roles are bits, so partoo_tryout_roles is a mask */
-#define NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER          0x0002
-#define NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_ADMIN         0x0004
-#define NGX_HTTP_PARTOO_TRYOUT_ROLE_ORG_MANAGER       0x0008
-#define NGX_HTTP_PARTOO_TRYOUT_ROLE_GROUP_MANAGER     0x0010
-#define NGX_HTTP_PARTOO_TRYOUT_ROLE_BUSINESS_MANAGER  0x0020
-#define NGX_HTTP_PARTOO_TRYOUT_ROLE_PUBLISHER         0x0040
 
 #define NGX_HTTP_PARTOO_TRYOUT_ROLES_DEFAULT                                  \
     (NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER                                     \

@@ -826,7 +826,7 @@ qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column \
 [["big.json", PartooTryout::key_file(map { ["k$_", "u-$_", "ORG_ADMIN", $_] } 1 .. 20000)]]
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*partoo_tryout_keys_zone "tryout_keys" is too small for the 20000 keys of "[^"]*\/html\/big\.json": it has room for about \d+, since a reload builds the new keys beside the current ones; use at least [56]m$}
+qr{\[emerg\] .*partoo_tryout_keys_zone "tryout_keys" is too small for the 20000 keys of "[^"]*\/html\/big\.json": it has room for about \d+, since a reload builds the new keys beside the current ones; use at least 3m$}
 
 
 
@@ -1122,3 +1122,53 @@ qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 1
 --- must_die
 --- error_log eval
 qr{\[emerg\] .*key file "[^"]*/html/bad\.json": invalid JSON at line 1, column 15: invalid syntax in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 65: role names match whole: "ORG" is no role, though ORG_ADMIN starts with it
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[
+{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"ORG","org_id":42}
+]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json", keys\[0\]: unknown role "ORG" in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 66: the empty role is no role, though every name starts with it
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/bad.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+    }
+--- user_files
+>>> bad.json
+{"keys":[
+{"key_sha256":"09bed00560df1d318133a0021414b7ffe42a245f8c75c54fd356ac1ca53506ef","user_id":"u-1","role":"","org_ids":[42]}
+]}
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*key file "[^"]*/html/bad\.json", keys\[0\]: unknown role "" in \S+nginx\.conf:\d+$}
+
+
+
+=== TEST 67: partoo_tryout_roles matches names whole: ORG fails
+--- http_config
+    partoo_tryout_keys_zone zone=tryout_keys:1m file=../html/tryout-keys.json;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_roles ORG;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*unknown role "ORG" in "partoo_tryout_roles": one of PROVIDER, ORG_ADMIN, ORG_MANAGER, GROUP_MANAGER, BUSINESS_MANAGER, PUBLISHER in \S+nginx\.conf:\d+$}
