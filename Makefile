@@ -2,6 +2,10 @@
 #
 #   make demo    nginx on 127.0.0.1:8080 with the module, end to end
 #   make test    unit tests + the Test::Nginx suite
+#   make deb     build/deb/libnginx-mod-http-partoo-tryout_*.deb
+#   make deb-check   install it, serve one tryout with the stock nginx, purge
+#   make compat NGINX_SRC=DIR   build in another nginx source tree, -Werror
+#   make test-upstream TEST_NGINX_LIB=DIR   the suite on openresty's runner
 #   make deps | build | fuzz | bench | validate-time | clean
 
 SHELL        := /bin/bash
@@ -33,8 +37,15 @@ FUZZ_TIME    ?= 60
 export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
+VERSION      := $(shell sed -n 's/^\#define NGX_HTTP_PARTOO_TRYOUT_VERSION  *"\(.*\)"/\1/p' \
+                  ngx_http_partoo_tryout_module.c)
+DEB_NAME     := libnginx-mod-http-partoo-tryout
+DEB_OUT      := $(BUILD)/deb
+DEB_FILE     := $(DEB_OUT)/$(DEB_NAME)_$(VERSION)_$(shell \
+                  dpkg --print-architecture 2>/dev/null).deb
+
 .PHONY: all deps build unit test demo demo-stop fuzz bench validate-time \
-        clean
+        clean deb deb-check compat test-upstream
 
 all: build
 
@@ -114,6 +125,23 @@ validate-time: t/unit/validate_time
 bench: DEB_PACKAGES += wrk libnginx-mod-http-echo libnginx-mod-http-js
 bench: deps build
 	perl bench/run
+
+# Built from a copy of the files git sees (tracked or not ignored), so neither an earlier build nor
+# the debhelper files dpkg-buildpackage writes show up in the tree.
+deb: DEB_PACKAGES += dpkg-dev debhelper fakeroot
+deb: deps
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+	    echo "deb: debian/changelog is $$v, the module is $(VERSION)"; \
+	    exit 1; fi
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/$(DEB_NAME)-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - \
+	    | tar -xf - -C $(DEB_OUT)/$(DEB_NAME)-$(VERSION)
+	cd $(DEB_OUT)/$(DEB_NAME)-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@echo "deb: $(DEB_FILE)"
+
+deb-check: deb
+	bash t/deb/check.sh $(DEB_FILE)
 
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
