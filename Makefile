@@ -143,6 +143,29 @@ deb: deps
 deb-check: deb
 	bash t/deb/check.sh $(DEB_FILE)
 
+# NGINX_SRC: an unpacked release tarball, or `git archive` of a release tag
+# of nginx/nginx (configure is then auto/configure).  Built in a copy under
+# build/compat, threaded (the resolver's thread pool) and with --with-debug
+# (the debug log lines), every warning an error.
+COMPAT_DIR    = $(BUILD)/compat/$(notdir $(abspath $(NGINX_SRC)))
+
+compat: deps
+	@[ -n "$(NGINX_SRC)" ] || { echo "usage: make compat NGINX_SRC=DIR"; \
+	    exit 2; }
+	rm -rf $(COMPAT_DIR) && mkdir -p $(dir $(COMPAT_DIR))
+	cp -a $(abspath $(NGINX_SRC)) $(COMPAT_DIR)
+	cd $(COMPAT_DIR) && { [ -x configure ] && c=./configure \
+	                       || c=auto/configure; } \
+	    && $$c --with-compat --with-threads --with-debug \
+	       --with-cc-opt="-Werror" \
+	       --add-dynamic-module=$(TOP) > configure.log 2>&1 \
+	    || { tail -20 $(COMPAT_DIR)/configure.log; exit 1; }
+	$(MAKE) -s -C $(COMPAT_DIR) -f objs/Makefile modules
+	@v=$$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' \
+	    $(COMPAT_DIR)/src/core/nginx.h); \
+	echo "compat: built with nginx $$v:" \
+	    "$(COMPAT_DIR)/objs/ngx_http_partoo_tryout_module.so"
+
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
 	    t/fuzz/validate_fuzz demo/run
