@@ -166,6 +166,28 @@ compat: deps
 	echo "compat: built with nginx $$v:" \
 	    "$(COMPAT_DIR)/objs/ngx_http_partoo_tryout_module.so"
 
+# The suite on another Test::Nginx, openresty's test-nginx: TEST_NGINX_LIB is
+# its lib/ (or its checkout).  Run on a copy of t/ without the project's own
+# Test::Nginx, which t/lib would otherwise put first.
+UPSTREAM_DIR := $(BUILD)/upstream
+
+test-upstream: DEB_PACKAGES += libtest-longstring-perl \
+                               liblist-moreutils-perl libhttp-message-perl \
+                               liburi-perl libtext-diff-perl
+test-upstream: deps build
+	@[ -n "$(TEST_NGINX_LIB)" ] || { echo "usage: make test-upstream" \
+	    "TEST_NGINX_LIB=DIR (openresty/test-nginx's lib/)"; exit 2; }
+	@lib=$(abspath $(TEST_NGINX_LIB)); \
+	[ -f $$lib/Test/Nginx/Socket.pm ] || lib=$$lib/lib; \
+	[ -f $$lib/Test/Nginx/Socket.pm ] || { echo "test-upstream: no" \
+	    "Test/Nginx/Socket.pm in $(TEST_NGINX_LIB)"; exit 2; }; \
+	rm -rf $(UPSTREAM_DIR) && mkdir -p $(UPSTREAM_DIR); \
+	git ls-files -z --cached --others --exclude-standard t \
+	    | tar --null -T - -cf - | tar -xf - -C $(UPSTREAM_DIR); \
+	rm -rf $(UPSTREAM_DIR)/t/lib/Test/Nginx; \
+	echo "test-upstream: prove -I$$lib -r t in $(UPSTREAM_DIR)"; \
+	cd $(UPSTREAM_DIR) && prove -I$$lib -r t
+
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
 	    t/fuzz/validate_fuzz demo/run
