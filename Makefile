@@ -16,10 +16,12 @@ NGX_TREE     := $(BUILD)/nginx-src
 MODULE       := $(NGX_TREE)/objs/ngx_http_partoo_tryout_module.so
 NGINX        ?= /usr/sbin/nginx
 
+# what building the module and make demo need; targets add their own below
 DEB_PACKAGES := nginx nginx-dev libjansson-dev libpcre2-dev \
                 libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config gcc \
-                make perl libtest-base-perl libio-socket-ssl-perl openssl \
-                curl valgrind clang libclang-rt-14-dev ca-certificates
+                make openssl curl ca-certificates
+TEST_PACKAGES := perl libtest-base-perl libio-socket-ssl-perl \
+                 $(if $(TEST_NGINX_USE_VALGRIND),valgrind)
 
 MODULE_SRCS  := config ngx_http_partoo_tryout_module.c \
                 $(wildcard src/*.c src/*.h)
@@ -90,6 +92,7 @@ t/unit/%_test: t/unit/%_test.c src/ngx_http_partoo_tryout_%.c \
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; ./$$t || exit 1; done
 
+test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps build unit
 	prove -r t
 
@@ -105,6 +108,7 @@ t/fuzz/validate_fuzz: t/fuzz/validate_fuzz.c \
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
 	    src/ngx_http_partoo_tryout_validate.c $(UNIT_LIBS) -o $@
 
+fuzz: DEB_PACKAGES += clang libclang-rt-14-dev
 fuzz: deps t/fuzz/validate_fuzz
 	rm -rf $(BUILD)/fuzz-corpus && mkdir -p $(BUILD)/fuzz-corpus
 	cp t/fuzz/corpus/validate/* $(BUILD)/fuzz-corpus/
@@ -171,7 +175,7 @@ compat: deps
 # Test::Nginx, which t/lib would otherwise put first.
 UPSTREAM_DIR := $(BUILD)/upstream
 
-test-upstream: DEB_PACKAGES += libtest-longstring-perl \
+test-upstream: DEB_PACKAGES += $(TEST_PACKAGES) libtest-longstring-perl \
                                liblist-moreutils-perl libhttp-message-perl \
                                liburi-perl libtext-diff-perl
 test-upstream: deps build
