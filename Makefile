@@ -130,6 +130,12 @@ bench: DEB_PACKAGES += wrk libnginx-mod-http-echo libnginx-mod-http-js
 bench: deps build
 	perl bench/run
 
+# the files of the tree, NUL-separated: what git sees (tracked or not
+# ignored), or outside a git checkout everything but build/
+source_files  = { git ls-files -z --cached --others --exclude-standard $(1) \
+                      2>/dev/null || find ./$(1) -path ./build -prune -o \
+                      -path ./.git -prune -o -type f -print0; }
+
 # Built from a copy of the files git sees (tracked or not ignored), so neither an earlier build nor
 # the debhelper files dpkg-buildpackage writes show up in the tree.
 deb: DEB_PACKAGES += dpkg-dev debhelper fakeroot
@@ -139,7 +145,7 @@ deb: deps
 	    echo "deb: debian/changelog is $$v, the module is $(VERSION)"; \
 	    exit 1; fi
 	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/$(DEB_NAME)-$(VERSION)
-	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - \
+	$(call source_files) | tar --null -T - -cf - \
 	    | tar -xf - -C $(DEB_OUT)/$(DEB_NAME)-$(VERSION)
 	cd $(DEB_OUT)/$(DEB_NAME)-$(VERSION) && dpkg-buildpackage -us -uc -b
 	@echo "deb: $(DEB_FILE)"
@@ -186,7 +192,7 @@ test-upstream: deps build
 	[ -f $$lib/Test/Nginx/Socket.pm ] || { echo "test-upstream: no" \
 	    "Test/Nginx/Socket.pm in $(TEST_NGINX_LIB)"; exit 2; }; \
 	rm -rf $(UPSTREAM_DIR) && mkdir -p $(UPSTREAM_DIR); \
-	git ls-files -z --cached --others --exclude-standard t \
+	$(call source_files,t) \
 	    | tar --null -T - -cf - | tar -xf - -C $(UPSTREAM_DIR); \
 	rm -rf $(UPSTREAM_DIR)/t/lib/Test/Nginx; \
 	echo "test-upstream: prove -I$$lib -r t in $(UPSTREAM_DIR)"; \
