@@ -2,6 +2,10 @@
 #
 #   make demo    nginx on 127.0.0.1:8080 with the module, end to end
 #   make test    unit tests + the Test::Nginx suite
+#   make deb     build/deb/libnginx-mod-http-partoo-tryout_*.deb
+#   make deb-check   install it, serve one tryout with the stock nginx, purge
+#   make compat NGINX_SRC=DIR   build in another nginx source tree, -Werror
+#   make test-upstream TEST_NGINX_LIB=DIR   the suite on openresty's runner
 #   make deps | build | fuzz | bench | validate-time | clean
 
 SHELL        := /bin/bash
@@ -12,10 +16,12 @@ NGX_TREE     := $(BUILD)/nginx-src
 MODULE       := $(NGX_TREE)/objs/ngx_http_partoo_tryout_module.so
 NGINX        ?= /usr/sbin/nginx
 
+# what building the module and make demo need; targets add their own below
 DEB_PACKAGES := nginx nginx-dev libjansson-dev libpcre2-dev \
                 libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config gcc \
-                make perl libtest-base-perl libio-socket-ssl-perl openssl \
-                curl valgrind clang libclang-rt-14-dev ca-certificates
+                make openssl curl ca-certificates
+TEST_PACKAGES := perl libtest-base-perl libio-socket-ssl-perl \
+                 $(if $(TEST_NGINX_USE_VALGRIND),valgrind)
 
 MODULE_SRCS  := config ngx_http_partoo_tryout_module.c \
                 $(wildcard src/*.c src/*.h)
@@ -42,8 +48,15 @@ FUZZ_BINS     = $(patsubst %,t/fuzz/%_fuzz,$(FUZZ_TARGETS))
 export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
+VERSION      := $(shell sed -n 's/^\#define NGX_HTTP_PARTOO_TRYOUT_VERSION  *"\(.*\)"/\1/p' \
+                  ngx_http_partoo_tryout_module.c)
+DEB_NAME     := libnginx-mod-http-partoo-tryout
+DEB_OUT      := $(BUILD)/deb
+DEB_FILE     := $(DEB_OUT)/$(DEB_NAME)_$(VERSION)_$(shell \
+                  dpkg --print-architecture 2>/dev/null).deb
+
 .PHONY: all deps build unit test demo demo-stop fuzz bench validate-time \
-        clean
+        clean deb deb-check compat test-upstream
 
 all: build
 
@@ -88,6 +101,7 @@ t/unit/%_test: t/unit/%_test.c src/ngx_http_partoo_tryout_%.c \
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; ./$$t || exit 1; done
 
+test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps build unit
 	prove -r t
 
@@ -102,6 +116,7 @@ t/fuzz/%_fuzz: t/fuzz/%_fuzz.c $(wildcard src/*.c src/*.h)
 	    $(patsubst %,src/ngx_http_partoo_tryout_%.c,$(FUZZ_SRCS_$*)) \
 	    $(UNIT_LIBS) -o $@
 
+fuzz: DEB_PACKAGES += clang libclang-rt-14-dev
 # each target from a fresh copy of its corpus; stops at the first crash
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_TARGETS); do \
@@ -131,6 +146,74 @@ validate-time: t/unit/validate_time
 bench: DEB_PACKAGES += wrk libnginx-mod-http-echo libnginx-mod-http-js
 bench: deps build
 	perl bench/run
+
+# the files of the tree, NUL-separated: what git sees (tracked or not
+# ignored), or outside a git checkout everything but build/
+source_files  = { git ls-files -z --cached --others --exclude-standard $(1) \
+                      2>/dev/null || find ./$(1) -path ./build -prune -o \
+                      -path ./.git -prune -o -type f -print0; }
+
+# Built from a copy of the files git sees (tracked or not ignored), so neither an earlier build nor
+# the debhelper files dpkg-buildpackage writes show up in the tree.
+deb: DEB_PACKAGES += dpkg-dev debhelper fakeroot
+deb: deps
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+	    echo "deb: debian/changelog is $$v, the module is $(VERSION)"; \
+	    exit 1; fi
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/$(DEB_NAME)-$(VERSION)
+	$(call source_files) | tar --null -T - -cf - \
+	    | tar -xf - -C $(DEB_OUT)/$(DEB_NAME)-$(VERSION)
+	cd $(DEB_OUT)/$(DEB_NAME)-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@echo "deb: $(DEB_FILE)"
+
+deb-check: deb
+	bash t/deb/check.sh $(DEB_FILE)
+
+# NGINX_SRC: an unpacked release tarball, or `git archive` of a release tag
+# of nginx/nginx (configure is then auto/configure).  Built in a copy under
+# build/compat, threaded (the resolver's thread pool) and with --with-debug
+# (the debug log lines), every warning an error.
+COMPAT_DIR    = $(BUILD)/compat/$(notdir $(abspath $(NGINX_SRC)))
+
+compat: deps
+	@[ -n "$(NGINX_SRC)" ] || { echo "usage: make compat NGINX_SRC=DIR"; \
+	    exit 2; }
+	rm -rf $(COMPAT_DIR) && mkdir -p $(dir $(COMPAT_DIR))
+	cp -a $(abspath $(NGINX_SRC)) $(COMPAT_DIR)
+	cd $(COMPAT_DIR) && { [ -x configure ] && c=./configure \
+	                       || c=auto/configure; } \
+	    && $$c --with-compat --with-threads --with-debug \
+	       --with-cc-opt="-Werror" \
+	       --add-dynamic-module=$(TOP) > configure.log 2>&1 \
+	    || { tail -20 $(COMPAT_DIR)/configure.log; exit 1; }
+	$(MAKE) -s -C $(COMPAT_DIR) -f objs/Makefile modules
+	@v=$$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' \
+	    $(COMPAT_DIR)/src/core/nginx.h); \
+	echo "compat: built with nginx $$v:" \
+	    "$(COMPAT_DIR)/objs/ngx_http_partoo_tryout_module.so"
+
+# The suite on another Test::Nginx, openresty's test-nginx: TEST_NGINX_LIB is
+# its lib/ (or its checkout).  Run on a copy of t/ without the project's own
+# Test::Nginx, which t/lib would otherwise put first.
+UPSTREAM_DIR := $(BUILD)/upstream
+
+test-upstream: DEB_PACKAGES += $(TEST_PACKAGES) libtest-longstring-perl \
+                               liblist-moreutils-perl libhttp-message-perl \
+                               liburi-perl libtext-diff-perl
+test-upstream: deps build
+	@[ -n "$(TEST_NGINX_LIB)" ] || { echo "usage: make test-upstream" \
+	    "TEST_NGINX_LIB=DIR (openresty/test-nginx's lib/)"; exit 2; }
+	@lib=$(abspath $(TEST_NGINX_LIB)); \
+	[ -f $$lib/Test/Nginx/Socket.pm ] || lib=$$lib/lib; \
+	[ -f $$lib/Test/Nginx/Socket.pm ] || { echo "test-upstream: no" \
+	    "Test/Nginx/Socket.pm in $(TEST_NGINX_LIB)"; exit 2; }; \
+	rm -rf $(UPSTREAM_DIR) && mkdir -p $(UPSTREAM_DIR); \
+	$(call source_files,t) \
+	    | tar --null -T - -cf - | tar -xf - -C $(UPSTREAM_DIR); \
+	rm -rf $(UPSTREAM_DIR)/t/lib/Test/Nginx; \
+	echo "test-upstream: prove -I$$lib -r t in $(UPSTREAM_DIR)"; \
+	cd $(UPSTREAM_DIR) && prove -I$$lib -r t
 
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \

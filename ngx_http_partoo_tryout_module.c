@@ -18,6 +18,10 @@
 #include "ngx_http_partoo_tryout_http.h"
 
 
+/* debian/changelog and CHANGES carry the same number */
+#define NGX_HTTP_PARTOO_TRYOUT_VERSION  "0.9.0"
+
+
 /* Debian's bundle, as libcurl's own default there */
 #ifndef NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE
 #define NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE  "/etc/ssl/certs/ca-certificates.crt"
@@ -97,6 +101,7 @@ static char *ngx_http_partoo_tryout_merge_deliver(ngx_conf_t *cf,
     ngx_http_partoo_tryout_deliver_conf_t *prev);
 static ngx_int_t ngx_http_partoo_tryout_init(ngx_conf_t *cf);
 static void ngx_http_partoo_tryout_cleanup_validator(void *data);
+static ngx_int_t ngx_http_partoo_tryout_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_partoo_tryout_init_process(ngx_cycle_t *cycle);
 static void ngx_http_partoo_tryout_exit_process(ngx_cycle_t *cycle);
 
@@ -233,7 +238,7 @@ ngx_module_t  ngx_http_partoo_tryout_module = {
     ngx_http_partoo_tryout_commands,       /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    ngx_http_partoo_tryout_keys_publish,   /* init module */
+    ngx_http_partoo_tryout_init_module,    /* init module */
     ngx_http_partoo_tryout_init_process,   /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -663,6 +668,9 @@ ngx_http_partoo_tryout_busy(ngx_http_request_t *r)
     }
 
     h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
     ngx_str_set(&h->key, "Retry-After");
     ngx_str_set(&h->value, "1");
 
@@ -1312,6 +1320,22 @@ static void
 ngx_http_partoo_tryout_cleanup_validator(void *data)
 {
     ngx_http_partoo_tryout_validator_destroy(data);
+}
+
+
+/*
+ * Once per start and reload, as nginx logs its own version: tells which
+ * build of the module a log belongs to.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_init_module(ngx_cycle_t *cycle)
+{
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "partoo_tryout: ngx_http_partoo_tryout_module/"
+                  NGX_HTTP_PARTOO_TRYOUT_VERSION);
+
+    return ngx_http_partoo_tryout_keys_publish(cycle);
 }
 
 

@@ -38,6 +38,9 @@ ngx_http_partoo_tryout_not_allowed(ngx_http_request_t *r, ngx_str_t *allow)
     }
 
     h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
     ngx_str_set(&h->key, "Allow");
     h->value = *allow;
 

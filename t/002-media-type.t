@@ -7,6 +7,9 @@ BEGIN { push @INC, 't/lib' }
 use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
 
+# every block is one request that leaves nothing behind: each runs twice,
+# as a second client would see it
+repeat_each(2);
 no_shuffle();
 tryout_defaults();
 run_tests();

@@ -20,6 +20,9 @@ our $BACKGROUND;
 
 PartooTryout::Receiver::start(port => $P);
 
+# TESTS 7 to 9 hold 50 clients and their 50 deliveries at once: more than
+# the 64 connections some runners default to
+worker_connections(1024);
 no_shuffle();
 no_long_string();
 tryout_defaults(location => $PartooTryout::DELIVERY_LOCATION,

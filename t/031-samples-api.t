@@ -71,7 +71,7 @@ __DATA__
 
 === TEST 3: unicode, escapes, whitespace and numbers come back byte-exact
 --- init
-put_ok(42, 'message_created', $PartooSamples::UNICODE_SAMPLE, 201);
+PartooSamples::put_ok(42, 'message_created', $PartooSamples::UNICODE_SAMPLE, 201);
 --- request eval
 ::sample_get(42, 'message_created')
 --- response_body eval
@@ -414,7 +414,7 @@ X-Foo: bar
         partoo_tryout_samples_api samples max_size=100;
     }
 --- init
-chunked_put_ok(3, 'lead_received', ::padded_sample(100, 'c'), 7, 201);
+PartooSamples::chunked_put_ok(3, 'lead_received', ::padded_sample(100, 'c'), 7, 201);
 --- request eval
 ::sample_get(3, 'lead_received')
 --- response_body eval
@@ -428,7 +428,7 @@ chunked_put_ok(3, 'lead_received', ::padded_sample(100, 'c'), 7, 201);
         partoo_tryout_samples_api samples max_size=100;
     }
 --- init
-chunked_put_ok(4, 'lead_received', ::padded_sample(101), 7, 413);
+PartooSamples::chunked_put_ok(4, 'lead_received', ::padded_sample(101), 7, 413);
 --- request eval
 ::sample_get(4, 'lead_received')
 --- error_code: 404
@@ -479,7 +479,7 @@ a client request body is buffered to a temporary file
         partoo_tryout_samples_api samples;
     }
 --- init
-put_ok(1, 'lead_received', padded_sample(20000, 'b'), 201);
+PartooSamples::put_ok(1, 'lead_received', PartooSamples::padded_sample(20000, 'b'), 201);
 --- request eval
 ::sample_get(1, 'lead_received')
 --- response_body eval

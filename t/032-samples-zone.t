@@ -66,7 +66,7 @@ qr/\[notice\] .*partoo tryout: samples zone "samples" holds samples of up to \d+
 --- http_config
     partoo_tryout_samples_zone zone=samples:32k;
 --- init
-put_ok($_, 'lead_received', main::fill($_), 201) for 1 .. 5;
+PartooSamples::put_ok($_, 'lead_received', main::fill($_), 201) for 1 .. 5;
 --- request eval
 ::sample_put(6, 'business_updated', main::fill(6))
 --- error_code: 201

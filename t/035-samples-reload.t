@@ -20,7 +20,7 @@ __DATA__
 
 === TEST 1: samples stored before the reload
 --- init
-put_ok(42, 'message_created', $PartooSamples::UNICODE_SAMPLE, 201);
+PartooSamples::put_ok(42, 'message_created', $PartooSamples::UNICODE_SAMPLE, 201);
 --- request eval
 [
     ::sample_put(42, 'lead_received', '{"id":1,"kept":"over reloads"}'),
