@@ -11,6 +11,7 @@ use PartooSamples;
 
 our $EVENTS = 'business_created, business_updated, business_deleted, '
               . 'message_updated, message_created, lead_received';
+our @EVENT_TYPES = split /, /, $EVENTS;
 
 no_shuffle();
 no_long_string();
@@ -115,11 +116,12 @@ $PartooSamples::UNICODE_SAMPLE
 
 === TEST 5: all six event types are accepted
 --- request eval
-[ map { ::sample_put(5, $_, qq({"event":"$_"})) }
-      qw(business_created business_updated business_deleted
-         message_updated message_created lead_received) ]
+[ (map { ::sample_put(5, $_, qq({"event":"$_"})) } @main::EVENT_TYPES),
+  (map { ::sample_get(5, $_) } @main::EVENT_TYPES) ]
 --- error_code eval
-[201, 201, 201, 201, 201, 201]
+[(201) x 6, (200) x 6]
+--- response_body eval
+[('') x 6, map { qq({"event":"$_"}) } @main::EVENT_TYPES]
 
 
 
@@ -264,6 +266,8 @@ Content-Type: application/jsonx
 PUT /samples?org_id=1&event_type=lead_received
 {"a":1}
 --- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
 
 
 
@@ -279,15 +283,26 @@ PUT /samples?org_id=1&event_type=lead_received
 
 
 === TEST 18: GET and DELETE need no Content-Type
+--- init
+put_ok(1, 'lead_received', '{"no":"content-type"}', 201);
 --- more_headers
 X-Foo: bar
 --- request eval
 [
     ::sample_get(1, 'lead_received'),
     ::sample_delete(1, 'lead_received'),
+    ::sample_get(1, 'lead_received'),
+    ::sample_delete(1, 'lead_received'),
 ]
 --- error_code eval
-[404, 404]
+[200, 204, 404, 404]
+--- response_body eval
+[
+    '{"no":"content-type"}',
+    '',
+    '{"errors":{"json":"sample not found"}}',
+    '{"errors":{"json":"sample not found"}}',
+]
 
 
 
@@ -530,3 +545,25 @@ access forbidden by rule
 --- request eval
 ::sample_put(1, 'lead_received', '{"a":1}')
 --- error_code: 201
+
+
+
+=== TEST 33: a wrong media type is 415 even when the body is also too large
+--- config
+    location = /samples {
+        partoo_tryout_samples_api samples max_size=100;
+    }
+--- more_headers
+Content-Type: text/plain
+--- request eval
+[
+    ::sample_put(1, 'lead_received', ::padded_sample(1000)),
+    ::sample_get(1, 'lead_received'),
+]
+--- error_code eval
+[415, 404]
+--- response_body eval
+['{"errors":{"json":"Unsupported media type. Please use application/json"}}',
+ '{"errors":{"json":"sample not found"}}']
+--- no_error_log
+[error]
