@@ -24,6 +24,7 @@ UNIT_CFLAGS  := -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g -Isrc
 UNIT_LIBS     = $(shell pkg-config --libs jansson libpcre2-8 libcurl \
                   libcrypto 2>/dev/null)
 UNIT_TESTS   := $(patsubst %.c,%,$(wildcard t/unit/*_test.c))
+UTIL_SRC     := src/ngx_http_partoo_tryout_util.c
 
 # the validator timed as nginx compiles it
 TIME_CFLAGS  := $(filter-out -O1,$(UNIT_CFLAGS)) -O2
@@ -71,9 +72,10 @@ $(NGX_TREE)/objs/Makefile: config
 $(MODULE): $(NGX_TREE)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGX_TREE) -f objs/Makefile modules
 
+# each unit with the shared helpers it may use
 t/unit/%_test: t/unit/%_test.c src/ngx_http_partoo_tryout_%.c \
-               $(wildcard src/*.h)
-	$(CC) $(UNIT_CFLAGS) $< src/ngx_http_partoo_tryout_$*.c \
+               $(UTIL_SRC) $(wildcard src/*.h)
+	$(CC) $(UNIT_CFLAGS) $< src/ngx_http_partoo_tryout_$*.c $(UTIL_SRC) \
 	    $(UNIT_LIBS) -o $@
 
 unit: $(UNIT_TESTS)
@@ -89,10 +91,10 @@ demo-stop:
 	@bash conf-examples/demo.sh stop
 
 t/fuzz/validate_fuzz: t/fuzz/validate_fuzz.c \
-                      src/ngx_http_partoo_tryout_validate.c \
-                      src/ngx_http_partoo_tryout_validate.h
+                      src/ngx_http_partoo_tryout_validate.c $(UTIL_SRC) \
+                      $(wildcard src/*.h)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
-	    src/ngx_http_partoo_tryout_validate.c $(UNIT_LIBS) -o $@
+	    src/ngx_http_partoo_tryout_validate.c $(UTIL_SRC) $(UNIT_LIBS) -o $@
 
 fuzz: deps t/fuzz/validate_fuzz
 	rm -rf $(BUILD)/fuzz-corpus && mkdir -p $(BUILD)/fuzz-corpus
@@ -101,10 +103,10 @@ fuzz: deps t/fuzz/validate_fuzz
 	    -dict=t/fuzz/validate.dict $(BUILD)/fuzz-corpus
 
 t/unit/validate_time: t/unit/validate_time.c \
-                      src/ngx_http_partoo_tryout_validate.c \
-                      src/ngx_http_partoo_tryout_validate.h
+                      src/ngx_http_partoo_tryout_validate.c $(UTIL_SRC) \
+                      $(wildcard src/*.h)
 	$(CC) $(TIME_CFLAGS) $< src/ngx_http_partoo_tryout_validate.c \
-	    $(UNIT_LIBS) -o $@
+	    $(UTIL_SRC) $(UNIT_LIBS) -o $@
 
 # nanoseconds per validation of typical bodies: a tuning aid, not a test
 validate-time: t/unit/validate_time

@@ -180,7 +180,7 @@ PartooTryout::tryout_request(url => "http://127.0.0.1:$main::P/t/busy4")
 --- must_die
 --- error_log
 [emerg]
-"partoo_tryout_max_in_flight" must be positive, not "0"
+value must be equal to or greater than 1
 
 
 
