@@ -567,3 +567,21 @@ Content-Type: text/plain
  '{"errors":{"json":"sample not found"}}']
 --- no_error_log
 [error]
+
+
+
+=== TEST 34: org_id is read as the tryout reads it: exact name, given once
+--- request eval
+[
+    "GET /samples?org_id=1&org_id=2&event_type=lead_received",
+    "GET /samples?ORG_ID=1&event_type=lead_received",
+    "GET /samples?event_type=lead_received&org_id=007",
+]
+--- error_code eval
+[400, 400, 404]
+--- response_body eval
+[
+    '{"errors":{"query":{"org_id":"must be an integer"}}}',
+    '{"errors":{"query":{"org_id":"is required"}}}',
+    '{"errors":{"json":"sample not found"}}',
+]
