@@ -55,10 +55,14 @@ typedef struct {
 
     ngx_http_partoo_tryout_event_e         event;
     ngx_http_partoo_tryout_delivery_t      delivery;
+
+    unsigned                               head_passed:1;
 } ngx_http_partoo_tryout_ctx_t;
 
 
 static ngx_int_t ngx_http_partoo_tryout_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_head(ngx_http_request_t *r);
 static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_find_ctx(
     ngx_http_request_t *r);
 static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_get_ctx(
@@ -294,8 +298,75 @@ static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
 static ngx_http_request_body_filter_pt  ngx_http_partoo_tryout_next_body_filter;
 
 
+/*
+ * The steps the request head decides, so that nothing reads a body a
+ * caller may not send: run in the access phase, before mirror and any
+ * other precontent reader, and again here for a subrequest, which skips
+ * the access phase (a no-op once passed).
+ */
+
 static ngx_int_t
 ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                           rc;
+    ngx_http_partoo_tryout_ctx_t       *ctx;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    rc = ngx_http_partoo_tryout_head(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    ctx = ngx_http_partoo_tryout_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    /* our body filter takes the bytes as they arrive: see below */
+    ctx->body.max = ptlcf->max_body_size;
+
+    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
+                                           ngx_http_partoo_tryout_body_handler);
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                           rc;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    if (!ptlcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_partoo_tryout_head(r);
+
+    if (rc == NGX_DECLINED) {
+        /* not NGX_OK: under "satisfy any" that would grant access */
+        return NGX_DECLINED;
+    }
+
+    /* answered in JSON here, not by nginx's own error pages */
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The contract's steps in order: method, key, role, org_id, org scope,
+ * media type, announced size.  NGX_DECLINED lets the request on; else
+ * the answer is sent and its rc is returned.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_head(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
     ngx_str_t                          *body;
@@ -313,6 +384,10 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
     ctx = ngx_http_partoo_tryout_get_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->head_passed) {
+        return NGX_DECLINED;
     }
 
     rc = ngx_http_partoo_tryout_access(r, ctx, &body);
@@ -333,11 +408,9 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
         return ngx_http_partoo_tryout_reject(r, rc, body);
     }
 
-    /* our body filter takes the bytes as they arrive: see below */
-    ctx->body.max = ptlcf->max_body_size;
+    ctx->head_passed = 1;
 
-    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
-                                           ngx_http_partoo_tryout_body_handler);
+    return NGX_DECLINED;
 }
 
 
@@ -1171,7 +1244,10 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_partoo_tryout_init(ngx_conf_t *cf)
 {
+    ngx_uint_t                           n;
     ngx_pool_cleanup_t                  *cln;
+    ngx_http_handler_pt                 *h, *handlers;
+    ngx_http_core_main_conf_t           *cmcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
     ptmcf = ngx_http_conf_get_module_main_conf(cf,
@@ -1200,6 +1276,26 @@ ngx_http_partoo_tryout_init(ngx_conf_t *cf)
 
     ngx_http_partoo_tryout_next_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_partoo_tryout_body_filter;
+
+    /*
+     * The head's steps in the access phase, after allow/deny and the other
+     * access handlers as before: nginx runs a phase's handlers from the
+     * last added, so this one goes first in the array.
+     */
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    handlers = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.elts;
+    n = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.nelts;
+
+    ngx_memmove(&handlers[1], &handlers[0],
+                (n - 1) * sizeof(ngx_http_handler_pt));
+    handlers[0] = ngx_http_partoo_tryout_access_handler;
 
     return NGX_OK;
 }
