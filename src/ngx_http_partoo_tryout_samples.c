@@ -71,11 +71,16 @@ typedef struct {
     int64_t                        org_id;
     ngx_uint_t                     event;
     ngx_http_partoo_tryout_body_t  body;
+    unsigned                       head_passed:1;
 } ngx_http_partoo_tryout_samples_ctx_t;
 
 
 static ngx_int_t ngx_http_partoo_tryout_samples_api_handler(
     ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_samples_access_handler(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_samples_head(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_samples_ctx_t **ctxp);
 static ngx_int_t ngx_http_partoo_tryout_samples_query(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx, ngx_str_t *err);
 static void ngx_http_partoo_tryout_samples_put_handler(ngx_http_request_t *r);
@@ -198,35 +203,23 @@ static ngx_http_request_body_filter_pt
     ngx_http_partoo_tryout_samples_next_body_filter;
 
 
-/* the samples API: PUT, GET, DELETE ?org_id=N&event_type=T */
+/*
+ * The samples API: PUT, GET, DELETE ?org_id=N&event_type=T.  What the
+ * head decides is checked in the access phase, before mirror or any other
+ * precontent reader takes a body, and here again for a subrequest.
+ */
 
 static ngx_int_t
 ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                                   rc;
-    ngx_str_t                                   err, *body;
     ngx_http_partoo_tryout_samples_ctx_t       *ctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
 
-    static ngx_str_t  allow = ngx_string("GET, PUT, DELETE");
+    rc = ngx_http_partoo_tryout_samples_head(r, &ctx);
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_PUT|NGX_HTTP_DELETE))) {
-        return ngx_http_partoo_tryout_not_allowed(r, &allow);
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_samples_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_partoo_tryout_samples_query(r, ctx, &err);
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_partoo_tryout_reject(r, NGX_HTTP_BAD_REQUEST, &err);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -244,14 +237,6 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
     pslcf = ngx_http_get_module_loc_conf(r,
                                          ngx_http_partoo_tryout_samples_module);
 
-    rc = ngx_http_partoo_tryout_body_check(r, pslcf->api_max_size, &body);
-
-    if (rc != NGX_OK) {
-        return ngx_http_partoo_tryout_reject(r, rc, body);
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_samples_module);
-
     /*
      * The body filter counts the bytes and drops them past the limit;
      * below it, nginx keeps them as client_body_buffer_size says.
@@ -261,6 +246,97 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
 
     return ngx_http_partoo_tryout_body_read(r, &ctx->body,
                                    ngx_http_partoo_tryout_samples_put_handler);
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_samples_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                                   rc;
+    ngx_http_partoo_tryout_samples_ctx_t       *ctx;
+    ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
+
+    pslcf = ngx_http_get_module_loc_conf(r,
+                                         ngx_http_partoo_tryout_samples_module);
+
+    if (pslcf->api_zone == NULL) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_partoo_tryout_samples_head(r, &ctx);
+
+    if (rc == NGX_DECLINED) {
+        /* not NGX_OK: under "satisfy any" that would grant access */
+        return NGX_DECLINED;
+    }
+
+    /* answered in JSON here, not by nginx's own error pages */
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Method, query, and for a PUT media type and announced size, in this
+ * order.  NGX_DECLINED lets the request on with "*ctxp" set; else the
+ * answer is sent and its rc is returned.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_samples_head(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_samples_ctx_t **ctxp)
+{
+    ngx_int_t                                   rc;
+    ngx_str_t                                   err, *body;
+    ngx_http_partoo_tryout_samples_ctx_t       *ctx;
+    ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
+
+    static ngx_str_t  allow = ngx_string("GET, PUT, DELETE");
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_PUT|NGX_HTTP_DELETE))) {
+        return ngx_http_partoo_tryout_not_allowed(r, &allow);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_samples_module);
+
+    if (ctx && ctx->head_passed) {
+        *ctxp = ctx;
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_samples_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_partoo_tryout_samples_query(r, ctx, &err);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_partoo_tryout_reject(r, NGX_HTTP_BAD_REQUEST, &err);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method == NGX_HTTP_PUT) {
+        pslcf = ngx_http_get_module_loc_conf(r,
+                                         ngx_http_partoo_tryout_samples_module);
+
+        rc = ngx_http_partoo_tryout_body_check(r, pslcf->api_max_size,
+                                               &body);
+        if (rc != NGX_OK) {
+            return ngx_http_partoo_tryout_reject(r, rc, body);
+        }
+    }
+
+    ctx->head_passed = 1;
+    ngx_http_set_ctx(r, ctx, ngx_http_partoo_tryout_samples_module);
+
+    *ctxp = ctx;
+
+    return NGX_DECLINED;
 }
 
 
@@ -1155,7 +1231,9 @@ ngx_http_partoo_tryout_samples_zone_ref(ngx_conf_t *cf, ngx_str_t *directive,
 static ngx_int_t
 ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf)
 {
-    ngx_uint_t                                   i;
+    ngx_uint_t                                   i, n;
+    ngx_http_handler_pt                         *h, *handlers;
+    ngx_http_core_main_conf_t                   *cmcf;
     ngx_http_partoo_tryout_samples_ref_t        *ref;
     ngx_http_partoo_tryout_samples_main_conf_t  *psmcf;
 
@@ -1174,12 +1252,30 @@ ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf)
         }
     }
 
-    if (psmcf->api) {
-        ngx_http_partoo_tryout_samples_next_body_filter =
-                                              ngx_http_top_request_body_filter;
-        ngx_http_top_request_body_filter =
-                                     ngx_http_partoo_tryout_samples_body_filter;
+    if (!psmcf->api) {
+        return NGX_OK;
     }
+
+    ngx_http_partoo_tryout_samples_next_body_filter =
+                                              ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter =
+                                     ngx_http_partoo_tryout_samples_body_filter;
+
+    /* after allow/deny: nginx runs a phase's handlers from the last added */
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    handlers = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.elts;
+    n = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.nelts;
+
+    ngx_memmove(&handlers[1], &handlers[0],
+                (n - 1) * sizeof(ngx_http_handler_pt));
+    handlers[0] = ngx_http_partoo_tryout_samples_access_handler;
 
     return NGX_OK;
 }

@@ -585,3 +585,33 @@ Content-Type: text/plain
     '{"errors":{"query":{"org_id":"is required"}}}',
     '{"errors":{"json":"sample not found"}}',
 ]
+
+
+
+=== TEST 35: with mirror, a PUT announcing 100 MB is 413 before any body byte
+Only the head is sent: the answer must come without the body, which
+mirror would otherwise read first, to a temporary file.  nginx then waits
+for the body it discards, so the client stops reading after 1 s.
+--- config
+    location = /samples {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout_samples_api samples;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- raw_request eval
+"PUT /samples?org_id=1&event_type=lead_received HTTP/1.1\r\n"
+. "Host: localhost\r\nConnection: close\r\n"
+. "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+--- timeout: 1
+--- abort
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]
