@@ -30,6 +30,7 @@ UNIT_CFLAGS  := -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g -Isrc
 UNIT_LIBS     = $(shell pkg-config --libs jansson libpcre2-8 libcurl \
                   libcrypto 2>/dev/null)
 UNIT_TESTS   := $(patsubst %.c,%,$(wildcard t/unit/*_test.c))
+UTIL_SRC     := src/ngx_http_partoo_tryout_util.c
 
 # the validator timed as nginx compiles it
 TIME_CFLAGS  := $(filter-out -O1,$(UNIT_CFLAGS)) -O2
@@ -93,9 +94,10 @@ $(NGX_TREE)/objs/Makefile: config
 $(MODULE): $(NGX_TREE)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGX_TREE) -f objs/Makefile modules
 
+# each unit with the shared helpers it may use
 t/unit/%_test: t/unit/%_test.c src/ngx_http_partoo_tryout_%.c \
-               $(wildcard src/*.h)
-	$(CC) $(UNIT_CFLAGS) $< src/ngx_http_partoo_tryout_$*.c \
+               $(UTIL_SRC) $(wildcard src/*.h)
+	$(CC) $(UNIT_CFLAGS) $< src/ngx_http_partoo_tryout_$*.c $(UTIL_SRC) \
 	    $(UNIT_LIBS) -o $@
 
 unit: $(UNIT_TESTS)
@@ -114,7 +116,7 @@ demo-stop:
 t/fuzz/%_fuzz: t/fuzz/%_fuzz.c $(wildcard src/*.c src/*.h)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
 	    $(patsubst %,src/ngx_http_partoo_tryout_%.c,$(FUZZ_SRCS_$*)) \
-	    $(UNIT_LIBS) -o $@
+	    $(UTIL_SRC) $(UNIT_LIBS) -o $@
 
 fuzz: DEB_PACKAGES += clang libclang-rt-14-dev
 # each target from a fresh copy of its corpus; stops at the first crash
@@ -133,10 +135,10 @@ fuzz: deps $(FUZZ_BINS)
 	done
 
 t/unit/validate_time: t/unit/validate_time.c \
-                      src/ngx_http_partoo_tryout_validate.c \
-                      src/ngx_http_partoo_tryout_validate.h
+                      src/ngx_http_partoo_tryout_validate.c $(UTIL_SRC) \
+                      $(wildcard src/*.h)
 	$(CC) $(TIME_CFLAGS) $< src/ngx_http_partoo_tryout_validate.c \
-	    $(UNIT_LIBS) -o $@
+	    $(UTIL_SRC) $(UNIT_LIBS) -o $@
 
 # nanoseconds per validation of typical bodies: a tuning aid, not a test
 validate-time: t/unit/validate_time

@@ -15,6 +15,7 @@
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_samples.h"
+#include "ngx_http_partoo_tryout_document.h"
 #include "ngx_http_partoo_tryout_http.h"
 
 
@@ -23,14 +24,20 @@
 
 
 /* Debian's bundle, as libcurl's own default there */
-#ifndef NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE
-#define NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE  "/etc/ssl/certs/ca-certificates.crt"
-#endif
+/* the "data" of ngx_http_partoo_tryout_variable(): what a delivery left */
+#define NGX_HTTP_PARTOO_TRYOUT_VAR_STATUS           0
+#define NGX_HTTP_PARTOO_TRYOUT_VAR_ERROR            1
+#define NGX_HTTP_PARTOO_TRYOUT_VAR_RESPONSE_STATUS  2
+#define NGX_HTTP_PARTOO_TRYOUT_VAR_DURATION         3
 
 
 typedef struct {
     ngx_http_partoo_tryout_validator_t  *validator;
     ngx_uint_t                           enabled;  /* any partoo_tryout */
+
+    /* the built-in payloads, compiled once per configuration */
+    ngx_http_partoo_tryout_payload_t     defaults[
+                                             NGX_HTTP_PARTOO_TRYOUT_NEVENTS];
 } ngx_http_partoo_tryout_main_conf_t;
 
 
@@ -40,7 +47,8 @@ typedef struct {
     ngx_shm_zone_t                        *keys;     /* keys=NAME */
     ngx_uint_t                             roles;    /* ROLE_* mask */
 
-    ngx_http_partoo_tryout_deliver_conf_t  deliver;
+    ngx_http_partoo_tryout_document_conf_t  document;
+    ngx_http_partoo_tryout_deliver_conf_t   deliver;
 } ngx_http_partoo_tryout_loc_conf_t;
 
 
@@ -51,10 +59,14 @@ typedef struct {
 
     ngx_http_partoo_tryout_event_e         event;
     ngx_http_partoo_tryout_delivery_t      delivery;
+
+    unsigned                               head_passed:1;
 } ngx_http_partoo_tryout_ctx_t;
 
 
 static ngx_int_t ngx_http_partoo_tryout_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_partoo_tryout_head(ngx_http_request_t *r);
 static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_find_ctx(
     ngx_http_request_t *r);
 static ngx_http_partoo_tryout_ctx_t *ngx_http_partoo_tryout_get_ctx(
@@ -85,20 +97,17 @@ static ngx_int_t ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
 
 static ngx_int_t ngx_http_partoo_tryout_add_variables(ngx_conf_t *cf);
 static void *ngx_http_partoo_tryout_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_partoo_tryout_init_main_conf(ngx_conf_t *cf,
+    void *conf);
 static void *ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_partoo_tryout_positive(ngx_conf_t *cf, void *post,
-    void *data);
 static char *ngx_http_partoo_tryout_allow_address(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_partoo_tryout_thread_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_partoo_tryout_merge_deliver(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_deliver_conf_t *conf,
-    ngx_http_partoo_tryout_deliver_conf_t *prev);
 static ngx_int_t ngx_http_partoo_tryout_init(ngx_conf_t *cf);
 static void ngx_http_partoo_tryout_cleanup_validator(void *data);
 static ngx_int_t ngx_http_partoo_tryout_init_module(ngx_cycle_t *cycle);
@@ -122,8 +131,9 @@ static ngx_str_t  ngx_http_partoo_tryout_err_busy =
     ngx_string("{\"errors\":{\"json\":\"too many deliveries in progress\"}}");
 
 
-static ngx_conf_post_handler_pt  ngx_http_partoo_tryout_max_in_flight_post =
-    ngx_http_partoo_tryout_positive;
+static ngx_conf_num_bounds_t  ngx_http_partoo_tryout_max_in_flight_bounds = {
+    ngx_conf_check_num_bounds, 1, -1
+};
 
 
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
@@ -182,7 +192,7 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.max_in_flight),
-      &ngx_http_partoo_tryout_max_in_flight_post },
+      &ngx_http_partoo_tryout_max_in_flight_bounds },
 
     { ngx_string("partoo_tryout_user_agent"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -197,6 +207,20 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_partoo_tryout_loc_conf_t,
                deliver.trusted_certificate),
+      NULL },
+
+    { ngx_string("partoo_tryout_default_payload"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_partoo_tryout_document_default_payload,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, document),
+      NULL },
+
+    { ngx_string("partoo_tryout_signing_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_partoo_tryout_document_signing_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, document),
       NULL },
 
     { ngx_string("partoo_tryout_allow_address"),
@@ -222,7 +246,7 @@ static ngx_http_module_t  ngx_http_partoo_tryout_module_ctx = {
     ngx_http_partoo_tryout_init,           /* postconfiguration */
 
     ngx_http_partoo_tryout_create_main_conf, /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_partoo_tryout_init_main_conf, /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -257,16 +281,20 @@ static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
       ngx_http_partoo_tryout_user_id_variable, 0, 0, 0 },
 
     { ngx_string("partoo_tryout_status"), NULL,
-      ngx_http_partoo_tryout_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_partoo_tryout_variable, NGX_HTTP_PARTOO_TRYOUT_VAR_STATUS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("partoo_tryout_error"), NULL,
-      ngx_http_partoo_tryout_variable, 1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_partoo_tryout_variable, NGX_HTTP_PARTOO_TRYOUT_VAR_ERROR,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("partoo_tryout_response_status"), NULL,
-      ngx_http_partoo_tryout_variable, 2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_partoo_tryout_variable,
+      NGX_HTTP_PARTOO_TRYOUT_VAR_RESPONSE_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("partoo_tryout_duration"), NULL,
-      ngx_http_partoo_tryout_variable, 3, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+      ngx_http_partoo_tryout_variable, NGX_HTTP_PARTOO_TRYOUT_VAR_DURATION,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -275,8 +303,75 @@ static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
 static ngx_http_request_body_filter_pt  ngx_http_partoo_tryout_next_body_filter;
 
 
+/*
+ * The steps the request head decides, so that nothing reads a body a
+ * caller may not send: run in the access phase, before mirror and any
+ * other precontent reader, and again here for a subrequest, which skips
+ * the access phase (a no-op once passed).
+ */
+
 static ngx_int_t
 ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                           rc;
+    ngx_http_partoo_tryout_ctx_t       *ctx;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    rc = ngx_http_partoo_tryout_head(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    ctx = ngx_http_partoo_tryout_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    /* our body filter takes the bytes as they arrive: see below */
+    ctx->body.max = ptlcf->max_body_size;
+
+    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
+                                           ngx_http_partoo_tryout_body_handler);
+}
+
+
+static ngx_int_t
+ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                           rc;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    if (!ptlcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_partoo_tryout_head(r);
+
+    if (rc == NGX_DECLINED) {
+        /* not NGX_OK: under "satisfy any" that would grant access */
+        return NGX_DECLINED;
+    }
+
+    /* answered in JSON here, not by nginx's own error pages */
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The contract's steps in order: method, key, role, org_id, org scope,
+ * media type, announced size.  NGX_DECLINED lets the request on; else
+ * the answer is sent and its rc is returned.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_head(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
     ngx_str_t                          *body;
@@ -296,6 +391,10 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ctx->head_passed) {
+        return NGX_DECLINED;
+    }
+
     rc = ngx_http_partoo_tryout_access(r, ctx, &body);
 
     if (rc == NGX_ERROR) {
@@ -308,11 +407,15 @@ ngx_http_partoo_tryout_handler(ngx_http_request_t *r)
 
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
 
-    /* our body filter takes the bytes as they arrive: see below */
-    ctx->body.max = ptlcf->max_body_size;
+    rc = ngx_http_partoo_tryout_body_check(r, ptlcf->max_body_size, &body);
 
-    return ngx_http_partoo_tryout_body_read(r, &ctx->body,
-                                           ngx_http_partoo_tryout_body_handler);
+    if (rc != NGX_OK) {
+        return ngx_http_partoo_tryout_reject(r, rc, body);
+    }
+
+    ctx->head_passed = 1;
+
+    return NGX_DECLINED;
 }
 
 
@@ -562,17 +665,21 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
 /*
  * The payload document sent as the body, and its signature: the sample of
  * the caller's effective org, else the event's default with that org_id
- * written, signed once (see ngx_http_partoo_tryout_samples_document()).
+ * written, signed once (see ngx_http_partoo_tryout_document_get()).
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
 {
-    ngx_http_partoo_tryout_document_t  doc;
+    ngx_http_partoo_tryout_document_t   doc;
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
 
-    if (ngx_http_partoo_tryout_samples_document(r, ctx->auth.org_id,
-                                                item->event, &doc)
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    if (ngx_http_partoo_tryout_document_get(r, &ptlcf->document,
+                                            ctx->auth.org_id, item->event,
+                                            &doc)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -600,7 +707,7 @@ ngx_http_partoo_tryout_delivered(ngx_http_request_t *r)
 }
 
 
-/* DESIGN.md "The 200 answer", byte for byte */
+/* the 200 answer of the contract (README "The answer"), byte for byte */
 
 static ngx_int_t
 ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
@@ -724,7 +831,7 @@ ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
 
     switch (data) {
 
-    case 0:  /* status */
+    case NGX_HTTP_PARTOO_TRYOUT_VAR_STATUS:
         if (error) {
             v->data = (u_char *) "error";
             v->len = sizeof("error") - 1;
@@ -736,7 +843,7 @@ ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
 
         break;
 
-    case 1:  /* error */
+    case NGX_HTTP_PARTOO_TRYOUT_VAR_ERROR:
         if (error == NULL) {
             v->not_found = 1;
             return NGX_OK;
@@ -746,8 +853,8 @@ ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
         v->len = error->len;
         break;
 
-    default: /* response_status, duration */
-        if (data == 2 && d->response_status == 0) {
+    case NGX_HTTP_PARTOO_TRYOUT_VAR_RESPONSE_STATUS:
+        if (d->response_status == 0) {
             v->not_found = 1;
             return NGX_OK;
         }
@@ -758,8 +865,17 @@ ngx_http_partoo_tryout_variable(ngx_http_request_t *r,
         }
 
         v->data = p;
-        v->len = (data == 2) ? ngx_sprintf(p, "%ui", d->response_status) - p
-                             : ngx_sprintf(p, "%M", d->duration) - p;
+        v->len = ngx_sprintf(p, "%ui", d->response_status) - p;
+        break;
+
+    default: /* NGX_HTTP_PARTOO_TRYOUT_VAR_DURATION: set without an answer */
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->data = p;
+        v->len = ngx_sprintf(p, "%M", d->duration) - p;
         break;
     }
 
@@ -903,6 +1019,21 @@ ngx_http_partoo_tryout_create_main_conf(ngx_conf_t *cf)
 }
 
 
+static char *
+ngx_http_partoo_tryout_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_partoo_tryout_main_conf_t *ptmcf = conf;
+
+    if (ngx_http_partoo_tryout_document_defaults(cf, ptmcf->defaults)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static void *
 ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
 {
@@ -928,6 +1059,12 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
     conf->keys = NGX_CONF_UNSET_PTR;
     conf->roles = NGX_CONF_UNSET_UINT;
 
+    if (ngx_http_partoo_tryout_document_create_conf(cf, &conf->document)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     conf->deliver.connect_timeout = NGX_CONF_UNSET_MSEC;
     conf->deliver.timeout = NGX_CONF_UNSET_MSEC;
     conf->deliver.max_response_size = NGX_CONF_UNSET_SIZE;
@@ -948,7 +1085,8 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_partoo_tryout_loc_conf_t *prev = parent;
     ngx_http_partoo_tryout_loc_conf_t *conf = child;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t            *clcf;
+    ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
     /* partoo_tryout is the handler of one location, never inherited */
     if (conf->enable == NGX_CONF_UNSET) {
@@ -977,8 +1115,19 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_partoo_tryout_merge_deliver(cf, &conf->deliver,
-                                             &prev->deliver)
+    ptmcf = ngx_http_conf_get_module_main_conf(cf,
+                                               ngx_http_partoo_tryout_module);
+
+    if (ngx_http_partoo_tryout_document_merge_conf(cf, &conf->document,
+                                                   &prev->document,
+                                                   ptmcf->defaults)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_partoo_tryout_deliver_merge_conf(cf, &conf->deliver,
+                                                  &prev->deliver)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
@@ -993,103 +1142,12 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
         clcf->client_max_body_size = 0;
 
-        /* a missing bundle would fail every delivery: say it now */
-
-        if (access(conf->deliver.cainfo, R_OK) != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "\"partoo_tryout_ssl_trusted_certificate\" "
-                               "\"%s\" cannot be read",
-                               conf->deliver.cainfo);
+        if (ngx_http_partoo_tryout_deliver_check_conf(cf, &conf->deliver)
+            != NGX_CONF_OK)
+        {
             return NGX_CONF_ERROR;
         }
     }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_partoo_tryout_merge_deliver(ngx_conf_t *cf,
-    ngx_http_partoo_tryout_deliver_conf_t *conf,
-    ngx_http_partoo_tryout_deliver_conf_t *prev)
-{
-    u_char     *p;
-    ngx_str_t   path;
-
-    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
-                              5000);
-    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 10000);
-    ngx_conf_merge_size_value(conf->max_response_size,
-                              prev->max_response_size, 64 * 1024);
-    ngx_conf_merge_uint_value(conf->max_in_flight, prev->max_in_flight, 1024);
-    ngx_conf_merge_str_value(conf->user_agent, prev->user_agent,
-                             "Partoo-Webhooks-Tryout/1.0");
-    ngx_conf_merge_str_value(conf->trusted_certificate,
-                             prev->trusted_certificate,
-                             NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE);
-    ngx_conf_merge_ptr_value(conf->allow_address, prev->allow_address, NULL);
-#if (NGX_THREADS)
-    ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
-#endif
-
-    if (conf->connect_timeout == 0 || conf->timeout == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"partoo_tryout_connect_timeout\" and "
-                           "\"partoo_tryout_timeout\" must be positive");
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->max_response_size == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"partoo_tryout_max_response_size\" "
-                           "must be positive");
-        return NGX_CONF_ERROR;
-    }
-
-    /* a header line: no control characters, no line breaks */
-
-    for (p = conf->user_agent.data;
-         p < conf->user_agent.data + conf->user_agent.len;
-         p++)
-    {
-        if (*p < 0x20 || *p == 0x7f) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid \"partoo_tryout_user_agent\" "
-                               "value \"%V\"", &conf->user_agent);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (conf->allow_address) {
-        conf->allow.elts = conf->allow_address->elts;
-        conf->allow.nelts = conf->allow_address->nelts;
-    }
-
-    /* what libcurl is given: NUL-terminated, built once */
-
-    conf->user_agent_header = ngx_pnalloc(cf->pool,
-                                          sizeof("User-Agent: ")
-                                          + conf->user_agent.len);
-    if (conf->user_agent_header == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_sprintf((u_char *) conf->user_agent_header, "User-Agent: %V",
-                    &conf->user_agent);
-    *p = '\0';
-
-    path = conf->trusted_certificate;
-
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    conf->cainfo = ngx_pnalloc(cf->pool, path.len + 1);
-    if (conf->cainfo == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    (void) ngx_cpystrn((u_char *) conf->cainfo, path.data, path.len + 1);
 
     return NGX_CONF_OK;
 }
@@ -1100,7 +1158,6 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_partoo_tryout_loc_conf_t *ptlcf = conf;
 
-    char                                *rv;
     ngx_str_t                           *value, name;
     ngx_uint_t                           i;
     ngx_http_core_loc_conf_t            *clcf;
@@ -1144,9 +1201,22 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "samples=", 8) == 0) {
-            rv = ngx_http_partoo_tryout_samples_bind(cf, &value[i]);
-            if (rv != NGX_CONF_OK) {
-                return rv;
+
+            if (ptlcf->document.samples) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate parameter \"%V\" in "
+                                   "\"partoo_tryout\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.data = value[i].data + 8;
+            name.len = value[i].len - 8;
+
+            ptlcf->document.samples =
+                  ngx_http_partoo_tryout_samples_zone_ref(cf, &cmd->name,
+                                                          &name);
+            if (ptlcf->document.samples == NULL) {
+                return NGX_CONF_ERROR;
             }
 
             continue;
@@ -1182,7 +1252,10 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_partoo_tryout_init(ngx_conf_t *cf)
 {
+    ngx_uint_t                           n;
     ngx_pool_cleanup_t                  *cln;
+    ngx_http_handler_pt                 *h, *handlers;
+    ngx_http_core_main_conf_t           *cmcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
     ptmcf = ngx_http_conf_get_module_main_conf(cf,
@@ -1212,27 +1285,27 @@ ngx_http_partoo_tryout_init(ngx_conf_t *cf)
     ngx_http_partoo_tryout_next_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_partoo_tryout_body_filter;
 
-    return NGX_OK;
-}
+    /*
+     * The head's steps in the access phase, after allow/deny and the other
+     * access handlers as before: nginx runs a phase's handlers from the
+     * last added, so this one goes first in the array.
+     */
 
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-static char *
-ngx_http_partoo_tryout_positive(ngx_conf_t *cf, void *post, void *data)
-{
-    ngx_uint_t  *np = data;
-
-    ngx_str_t  *value;
-
-    if (*np == 0) {
-        value = cf->args->elts;
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must be positive, not \"%V\"",
-                           &value[0], &value[1]);
-        return NGX_CONF_ERROR;
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
     }
 
-    return NGX_CONF_OK;
+    handlers = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.elts;
+    n = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.nelts;
+
+    ngx_memmove(&handlers[1], &handlers[0],
+                (n - 1) * sizeof(ngx_http_handler_pt));
+    handlers[0] = ngx_http_partoo_tryout_access_handler;
+
+    return NGX_OK;
 }
 
 

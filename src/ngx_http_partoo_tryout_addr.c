@@ -72,7 +72,7 @@ static const ngx_http_partoo_tryout_addr_range_t
  * Every IPv6 form that embeds an IPv4 address is refused as a whole
  * range, whatever the IPv4 inside: a gateway or the kernel may carry it
  * to that IPv4 host.  ::ffff:0:0:0/96 (SIIT, RFC 2765) is such a form
- * too, though DESIGN.md does not name it.
+ * too, though the contract does not name it.
  */
 
 static const ngx_http_partoo_tryout_addr_range_t

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * SSRF address policy for webhook test deliveries (DESIGN.md section 2).
+ * SSRF address policy for webhook test deliveries (README "The SSRF policy").
  * Plain C on POSIX socket types: no nginx types and no mutable state, so
  * it is unit-tested alone and is safe to call from any thread, including
  * libcurl's CURLOPT_OPENSOCKETFUNCTION in a thread pool.

@@ -705,7 +705,9 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
         ngx_cpystrn(text, (u_char *) "?", sizeof(text));
     }
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+    /* the caller chose the URL: a client's error, as nginx logs those */
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "partoo tryout: delivery to %s blocked (%s), "
                   "see \"partoo_tryout_allow_address\"", text, range);
 
@@ -1127,7 +1129,7 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
 
 
     if (t->blocked_range) {
-        ngx_log_error(NGX_LOG_WARN, log, 0,
+        ngx_log_error(NGX_LOG_INFO, log, 0,
                       "partoo tryout: delivery to %s blocked (%s), "
                       "see \"partoo_tryout_allow_address\"",
                       t->blocked_addr, t->blocked_range);
@@ -2074,3 +2076,112 @@ ngx_http_partoo_tryout_thread_done(ngx_event_t *ev)
 }
 
 #endif
+
+
+/*
+ * The delivery settings of a location, merged as ngx_js_merge_conf() merges
+ * njs's: by the unit that owns them.
+ */
+
+char *
+ngx_http_partoo_tryout_deliver_merge_conf(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_deliver_conf_t *prev)
+{
+    u_char     *p;
+    ngx_str_t   path;
+
+    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
+                              5000);
+    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 10000);
+    ngx_conf_merge_size_value(conf->max_response_size,
+                              prev->max_response_size, 64 * 1024);
+    ngx_conf_merge_uint_value(conf->max_in_flight, prev->max_in_flight, 1024);
+    ngx_conf_merge_str_value(conf->user_agent, prev->user_agent,
+                             "Partoo-Webhooks-Tryout/1.0");
+    ngx_conf_merge_str_value(conf->trusted_certificate,
+                             prev->trusted_certificate,
+                             NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE);
+    ngx_conf_merge_ptr_value(conf->allow_address, prev->allow_address, NULL);
+#if (NGX_THREADS)
+    ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
+#endif
+
+    if (conf->connect_timeout == 0 || conf->timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"partoo_tryout_connect_timeout\" and "
+                           "\"partoo_tryout_timeout\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->max_response_size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"partoo_tryout_max_response_size\" "
+                           "must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    /* a header line: no control characters, no line breaks */
+
+    for (p = conf->user_agent.data;
+         p < conf->user_agent.data + conf->user_agent.len;
+         p++)
+    {
+        if (*p < 0x20 || *p == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"partoo_tryout_user_agent\" "
+                               "value \"%V\"", &conf->user_agent);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->allow_address) {
+        conf->allow.elts = conf->allow_address->elts;
+        conf->allow.nelts = conf->allow_address->nelts;
+    }
+
+    /* what libcurl is given: NUL-terminated, built once */
+
+    conf->user_agent_header = ngx_pnalloc(cf->pool,
+                                          sizeof("User-Agent: ")
+                                          + conf->user_agent.len);
+    if (conf->user_agent_header == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_sprintf((u_char *) conf->user_agent_header, "User-Agent: %V",
+                    &conf->user_agent);
+    *p = '\0';
+
+    path = conf->trusted_certificate;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->cainfo = ngx_pnalloc(cf->pool, path.len + 1);
+    if (conf->cainfo == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn((u_char *) conf->cainfo, path.data, path.len + 1);
+
+    return NGX_CONF_OK;
+}
+
+
+/* a missing bundle would fail every delivery: say it now */
+
+char *
+ngx_http_partoo_tryout_deliver_check_conf(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_deliver_conf_t *conf)
+{
+    if (access(conf->cainfo, R_OK) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"partoo_tryout_ssl_trusted_certificate\" "
+                           "\"%s\" cannot be read", conf->cainfo);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}

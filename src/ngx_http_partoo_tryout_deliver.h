@@ -16,7 +16,13 @@
 #include <ngx_http.h>
 
 #include "ngx_http_partoo_tryout_addr.h"
-#include "ngx_http_partoo_tryout_validate.h"
+#include "ngx_http_partoo_tryout_event.h"
+
+
+/* Debian's bundle, as libcurl's own default there */
+#ifndef NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE
+#define NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE  "/etc/ssl/certs/ca-certificates.crt"
+#endif
 
 
 /* the fixed "error" codes of the 200 answer */
@@ -34,7 +40,7 @@ typedef enum {
 } ngx_http_partoo_tryout_deliver_error_e;
 
 
-/* the location's delivery settings, merged by the module */
+/* the location's delivery settings */
 
 typedef struct {
     ngx_msec_t                               connect_timeout;
@@ -83,6 +89,15 @@ typedef struct {
     unsigned                                 done:1;
 } ngx_http_partoo_tryout_delivery_t;
 
+
+/* defaults, checks, and what curl is given, built once */
+char *ngx_http_partoo_tryout_deliver_merge_conf(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_deliver_conf_t *conf,
+    ngx_http_partoo_tryout_deliver_conf_t *prev);
+
+/* for a location that delivers: its CA bundle can be read */
+char *ngx_http_partoo_tryout_deliver_check_conf(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_deliver_conf_t *conf);
 
 ngx_int_t ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle);
 void ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle);

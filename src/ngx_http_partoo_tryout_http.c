@@ -11,16 +11,16 @@
 #include "ngx_http_partoo_tryout_http.h"
 
 
+static ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_body_append(ngx_http_request_t *r,
     ngx_http_partoo_tryout_body_t *body, u_char *data, size_t len);
-static ngx_int_t ngx_http_partoo_tryout_json_media_type(ngx_http_request_t *r);
 
-
-ngx_str_t  ngx_http_partoo_tryout_err_too_large =
-    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
 
 static ngx_str_t  ngx_http_partoo_tryout_err_method =
     ngx_string("{\"errors\":{\"json\":\"method not allowed\"}}");
+
+ngx_str_t  ngx_http_partoo_tryout_err_too_large =
+    ngx_string("{\"errors\":{\"json\":\"request body too large\"}}");
 
 static ngx_str_t  ngx_http_partoo_tryout_err_media_type =
     ngx_string("{\"errors\":{\"json\":"
@@ -50,23 +50,31 @@ ngx_http_partoo_tryout_not_allowed(ngx_http_request_t *r, ngx_str_t *allow)
 
 
 ngx_int_t
+ngx_http_partoo_tryout_body_check(ngx_http_request_t *r, size_t max,
+    ngx_str_t **err)
+{
+    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
+        *err = &ngx_http_partoo_tryout_err_media_type;
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    /* the announced size; a chunked body is counted as it comes */
+
+    if (r->headers_in.content_length_n > (off_t) max) {
+        *err = &ngx_http_partoo_tryout_err_too_large;
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
     ngx_http_partoo_tryout_body_t *body,
     ngx_http_client_body_handler_pt post_handler)
 {
     ngx_int_t  rc;
-
-    if (ngx_http_partoo_tryout_json_media_type(r) != NGX_OK) {
-        return ngx_http_partoo_tryout_reject(r,
-                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                       &ngx_http_partoo_tryout_err_media_type);
-    }
-
-    if (r->headers_in.content_length_n > (off_t) body->max) {
-        return ngx_http_partoo_tryout_reject(r,
-                                         NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                         &ngx_http_partoo_tryout_err_too_large);
-    }
 
     body->reading = 1;
 
@@ -363,6 +371,110 @@ ngx_http_partoo_tryout_parse_org_id(u_char *p, u_char *last,
     }
 
     *org_id = (int64_t) n;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The org_id query argument: NGX_DECLINED when absent, NGX_OK with a
+ * positive decimal integer that fits in 63 bits, NGX_ERROR for anything
+ * else, a repeated org_id included.  The name is matched exactly, not in
+ * any letter case as ngx_http_arg() would.
+ */
+
+ngx_int_t
+ngx_http_partoo_tryout_org_id_arg(ngx_str_t *args, int64_t *org_id)
+{
+    u_char      *p, *q, *last;
+    int64_t      n;
+    ngx_uint_t   found;
+
+    static u_char  name[] = "org_id";
+
+    found = 0;
+    n = 0;
+
+    p = args->data;
+    last = p + args->len;
+
+    while (p < last) {
+
+        q = ngx_strlchr(p, last, '&');
+        if (q == NULL) {
+            q = last;
+        }
+
+        if (q - p < (ssize_t) sizeof(name) - 1
+            || ngx_strncmp(p, name, sizeof(name) - 1) != 0
+            || (q - p > (ssize_t) sizeof(name) - 1
+                && p[sizeof(name) - 1] != '='))
+        {
+            p = q + 1;
+            continue;
+        }
+
+        if (found++) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_partoo_tryout_parse_org_id(p + sizeof(name), q, &n)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        p = q + 1;
+    }
+
+    if (!found) {
+        return NGX_DECLINED;
+    }
+
+    *org_id = n;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_partoo_tryout_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
+    ngx_str_t *name, ssize_t *size)
+{
+    u_char     *p, *last;
+    ngx_str_t   s;
+
+    name->data = arg->data + sizeof("zone=") - 1;
+    last = arg->data + arg->len;
+
+    p = ngx_strlchr(name->data, last, ':');
+
+    if (p == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", arg);
+        return NGX_ERROR;
+    }
+
+    name->len = p - name->data;
+
+    s.data = p + 1;
+    s.len = last - s.data;
+
+    *size = ngx_parse_size(&s);
+
+    if (name->len == 0 || *size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid zone \"%V\"", arg);
+        return NGX_ERROR;
+    }
+
+    /* the slab allocator's own pages, and room for samples or keys */
+
+    if (*size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small, at least %uzk",
+                           arg, 8 * ngx_pagesize / 1024);
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }

@@ -2,9 +2,10 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * What the tryout handler and the samples API do alike with a request:
- * read a bounded JSON body, check its media type, answer in JSON.  Each
- * module keeps its own context and body filter; they share the logic.
+ * What the tryout handler and the samples API do alike: read a bounded
+ * JSON body, check its media type, answer in JSON, take org_id from the
+ * query, parse a zone=NAME:SIZE parameter.  Each module keeps its own
+ * context and body filter; they share the logic.
  */
 
 
@@ -47,9 +48,17 @@ ngx_int_t ngx_http_partoo_tryout_not_allowed(ngx_http_request_t *r,
     ngx_str_t *allow);
 
 /*
- * Checks the media type and Content-Length, then reads the body of at most
- * body->max bytes through the module's filter.  NGX_DONE: "post_handler"
- * finalizes; else the status to return from the content handler.
+ * The media type step (application/json, parameters allowed), then the
+ * size step on the announced Content-Length: NGX_OK, or the status of the
+ * answer with "err" set to its body.
+ */
+ngx_int_t ngx_http_partoo_tryout_body_check(ngx_http_request_t *r,
+    size_t max, ngx_str_t **err);
+
+/*
+ * Reads the body of at most body->max bytes through the module's filter.
+ * NGX_DONE: "post_handler" finalizes; else the status to return from the
+ * content handler.
  */
 ngx_int_t ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
     ngx_http_partoo_tryout_body_t *body,
@@ -82,6 +91,22 @@ ngx_int_t ngx_http_partoo_tryout_send(ngx_http_request_t *r,
 /* Partoo's org_id: a positive decimal integer that fits in 63 bits */
 ngx_int_t ngx_http_partoo_tryout_parse_org_id(u_char *p, u_char *last,
     int64_t *org_id);
+
+/*
+ * The org_id query argument, one rule for every handler: NGX_DECLINED when
+ * absent, NGX_OK with a valid org_id, NGX_ERROR for anything else, a
+ * repeated org_id included.  The name is matched exactly.
+ */
+ngx_int_t ngx_http_partoo_tryout_org_id_arg(ngx_str_t *args,
+    int64_t *org_id);
+
+
+/*
+ * The "zone=NAME:SIZE" parameter of a zone directive, "arg" whole:
+ * NGX_OK with "name" (in "arg") and "size", else NGX_ERROR, logged.
+ */
+ngx_int_t ngx_http_partoo_tryout_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
+    ngx_str_t *name, ssize_t *size);
 
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_HTTP_H_INCLUDED_ */

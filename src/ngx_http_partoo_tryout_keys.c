@@ -196,8 +196,6 @@ static void ngx_http_partoo_tryout_keys_cleanup(void *data);
 
 static ngx_table_elt_t *ngx_http_partoo_tryout_keys_header(
     ngx_http_request_t *r);
-static ngx_int_t ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args,
-    int64_t *org_id);
 static ngx_uint_t ngx_http_partoo_tryout_keys_lookup(
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *digest, int64_t org_id,
     ngx_http_partoo_tryout_keys_found_t *found);
@@ -1194,7 +1192,7 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     }
 
     org_id = 0;
-    arg = ngx_http_partoo_tryout_keys_org_id_arg(&r->args, &org_id);
+    arg = ngx_http_partoo_tryout_org_id_arg(&r->args, &org_id);
 
     rc = NGX_OK;
 
@@ -1291,67 +1289,6 @@ ngx_http_partoo_tryout_keys_header(ngx_http_request_t *r)
     }
 
     return found;
-}
-
-
-/*
- * The org_id query argument: NGX_DECLINED when absent, NGX_OK with a
- * positive decimal integer that fits in 63 bits, NGX_ERROR for anything
- * else, a repeated org_id included.  The name is matched exactly, not in
- * any letter case as ngx_http_arg() would.
- */
-
-static ngx_int_t
-ngx_http_partoo_tryout_keys_org_id_arg(ngx_str_t *args, int64_t *org_id)
-{
-    u_char      *p, *q, *last;
-    int64_t      n;
-    ngx_uint_t   found;
-
-    static u_char  name[] = "org_id";
-
-    found = 0;
-    n = 0;
-
-    p = args->data;
-    last = p + args->len;
-
-    while (p < last) {
-
-        q = ngx_strlchr(p, last, '&');
-        if (q == NULL) {
-            q = last;
-        }
-
-        if (q - p < (ssize_t) sizeof(name) - 1
-            || ngx_strncmp(p, name, sizeof(name) - 1) != 0
-            || (q - p > (ssize_t) sizeof(name) - 1
-                && p[sizeof(name) - 1] != '='))
-        {
-            p = q + 1;
-            continue;
-        }
-
-        if (found++) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_partoo_tryout_parse_org_id(p + sizeof(name), q, &n)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        p = q + 1;
-    }
-
-    if (!found) {
-        return NGX_DECLINED;
-    }
-
-    *org_id = n;
-
-    return NGX_OK;
 }
 
 

@@ -194,12 +194,8 @@ static const ngx_http_partoo_tryout_payload_event_t
 };
 
 
-static int ngx_http_partoo_tryout_payload_too_deep(const char *text,
-    size_t len);
 static int ngx_http_partoo_tryout_payload_find(const char *text, size_t len,
     const char *const *path, size_t npath, size_t *start, size_t *stop);
-static const char *ngx_http_partoo_tryout_payload_ws(const char *p,
-    const char *end);
 static const char *ngx_http_partoo_tryout_payload_skip_string(const char *p,
     const char *end);
 static const char *ngx_http_partoo_tryout_payload_skip_value(const char *p,
@@ -235,7 +231,8 @@ ngx_http_partoo_tryout_payload_check(const char *text, size_t len, char *err,
     }
 
     /* jansson recurses up to 2048 levels: refuse deep nesting before it */
-    if (ngx_http_partoo_tryout_payload_too_deep(text, len)) {
+    if (ngx_http_partoo_tryout_json_too_deep(text, len,
+                                           NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH)) {
         if (err != NULL) {
             snprintf(err, err_size, "JSON nested deeper than %d levels",
                      NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH);
@@ -413,50 +410,6 @@ ngx_http_partoo_tryout_payload_envelope(const char *text, size_t len,
 }
 
 
-/* exact for valid JSON, where brackets outside strings are structure */
-
-static int
-ngx_http_partoo_tryout_payload_too_deep(const char *text, size_t len)
-{
-    size_t  i, depth;
-
-    depth = 0;
-
-    for (i = 0; i < len; i++) {
-
-        switch (text[i]) {
-
-        case '"':
-            for (i++; i < len && text[i] != '"'; i++) {
-                if (text[i] == '\\') {
-                    i++;
-                }
-            }
-
-            break;
-
-        case '{':
-        case '[':
-            if (++depth > NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH) {
-                return 1;
-            }
-
-            break;
-
-        case '}':
-        case ']':
-            if (depth) {
-                depth--;
-            }
-
-            break;
-        }
-    }
-
-    return 0;
-}
-
-
 /*
  * Finds the value of the member at "path" in checked JSON text whose top
  * level is an object.  Keys are compared decoded, so "org\u005fid" is
@@ -472,7 +425,7 @@ ngx_http_partoo_tryout_payload_find(const char *text, size_t len,
     p = text;
     end = text + len;
 
-    p = ngx_http_partoo_tryout_payload_ws(p, end);
+    p = ngx_http_partoo_tryout_json_skip_ws(p, end);
 
     while (npath) {
 
@@ -483,7 +436,7 @@ ngx_http_partoo_tryout_payload_find(const char *text, size_t len,
         p++;
 
         for ( ;; ) {
-            p = ngx_http_partoo_tryout_payload_ws(p, end);
+            p = ngx_http_partoo_tryout_json_skip_ws(p, end);
 
             if (p == end || *p != '"') {
                 /* "}": the object has no such member */
@@ -493,20 +446,20 @@ ngx_http_partoo_tryout_payload_find(const char *text, size_t len,
             key = p;
 
             p = ngx_http_partoo_tryout_payload_skip_string(p, end);
-            p = ngx_http_partoo_tryout_payload_ws(p, end);
+            p = ngx_http_partoo_tryout_json_skip_ws(p, end);
 
             if (p == end || *p != ':') {
                 return 0;
             }
 
-            value = ngx_http_partoo_tryout_payload_ws(p + 1, end);
+            value = ngx_http_partoo_tryout_json_skip_ws(p + 1, end);
 
             if (ngx_http_partoo_tryout_payload_key_is(key, end, path[0])) {
                 break;
             }
 
             p = ngx_http_partoo_tryout_payload_skip_value(value, end);
-            p = ngx_http_partoo_tryout_payload_ws(p, end);
+            p = ngx_http_partoo_tryout_json_skip_ws(p, end);
 
             if (p == end || *p != ',') {
                 return 0;
@@ -528,19 +481,6 @@ ngx_http_partoo_tryout_payload_find(const char *text, size_t len,
     *stop = ngx_http_partoo_tryout_payload_skip_value(p, end) - text;
 
     return *stop > *start;
-}
-
-
-static const char *
-ngx_http_partoo_tryout_payload_ws(const char *p, const char *end)
-{
-    while (p < end
-           && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-    {
-        p++;
-    }
-
-    return p;
 }
 
 

@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ngx_http_partoo_tryout_validate.h"
+#include "ngx_http_partoo_tryout_event.h"
+#include "ngx_http_partoo_tryout_util.h"
 
 
 /* an override file or a stored sample: at most this many bytes */

@@ -2,11 +2,11 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * What a tryout sends: the latest sample of (org, event) from the samples
- * zone, else the event's default payload, wrapped in Partoo's envelope and
- * signed once.  Also the samples zone itself and its API.  A module of its
+ * The samples zone: the latest data of each (org, event), least recently
+ * used evicted first, and its API (PUT, GET, DELETE).  A module of its
  * own, so its directives, request context and body filter stay apart from
- * the tryout handler's.
+ * the tryout handler's.  What a tryout makes of a sample is in the
+ * document unit.
  */
 
 
@@ -18,27 +18,50 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_partoo_tryout_event.h"
+#include "ngx_http_partoo_tryout_sign.h"
+
+
+/* the leading base64 characters of a key's signature of a fixed text */
+#define NGX_HTTP_PARTOO_TRYOUT_KEY_ID  16
+
+
+/* a sample copied out of the zone, with the signature kept with it */
 
 typedef struct {
-    ngx_str_t                        body;       /* in r->pool */
-    ngx_str_t                        signature;  /* empty: no signing key */
-    unsigned                         sample:1;   /* from the samples zone */
-} ngx_http_partoo_tryout_document_t;
+    ngx_str_t                        data;        /* in the given pool */
+    ngx_uint_t                       generation;  /* for keep_signature() */
 
+    u_char                           key_id[NGX_HTTP_PARTOO_TRYOUT_KEY_ID];
+    u_char                           signature[
+                                         NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN];
+    unsigned                         signed_:1;
+} ngx_http_partoo_tryout_sample_copy_t;
 
-extern ngx_module_t  ngx_http_partoo_tryout_samples_module;
-
-
-/* the "samples=NAME" parameter of partoo_tryout */
-char *ngx_http_partoo_tryout_samples_bind(ngx_conf_t *cf, ngx_str_t *param);
 
 /*
- * The document the location sends for "org_id" and "event", with its
- * X-Partoo-Signature-v1 value when partoo_tryout_signing_key is set.
- * NGX_ERROR only when memory or OpenSSL fail.
+ * The samples zone "name" as "directive" names it; whether it is declared
+ * is only known, and checked, once the http block is read.
  */
-ngx_int_t ngx_http_partoo_tryout_samples_document(ngx_http_request_t *r,
-    int64_t org_id, ngx_uint_t event, ngx_http_partoo_tryout_document_t *doc);
+ngx_shm_zone_t *ngx_http_partoo_tryout_samples_zone_ref(ngx_conf_t *cf,
+    ngx_str_t *directive, ngx_str_t *name);
+
+/*
+ * Copies the sample of (org_id, event) to "pool"; a read is a use, the
+ * sample is the last to be evicted.  NGX_DECLINED: none stored;
+ * NGX_ERROR: out of memory.
+ */
+ngx_int_t ngx_http_partoo_tryout_samples_copy(ngx_shm_zone_t *zone,
+    int64_t org_id, ngx_http_partoo_tryout_event_e event, ngx_pool_t *pool,
+    ngx_http_partoo_tryout_sample_copy_t *copy);
+
+/*
+ * Keeps "signature", made with the key "key_id" of the sample copied at
+ * "generation", unless a PUT has replaced the sample since.
+ */
+void ngx_http_partoo_tryout_samples_keep_signature(ngx_shm_zone_t *zone,
+    int64_t org_id, ngx_http_partoo_tryout_event_e event,
+    ngx_uint_t generation, u_char *key_id, u_char *signature);
 
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_SAMPLES_H_INCLUDED_ */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -16,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "ngx_http_partoo_tryout_sign.h"
+#include "ngx_http_partoo_tryout_util.h"
 
 
 /* a PEM Ed25519 key is 119 bytes: a file this large is something else */
@@ -64,8 +64,7 @@ ngx_http_partoo_tryout_sign_load(const char *path, char *err, size_t err_size)
     pkey = ngx_http_partoo_tryout_sign_parse(path, pem, len, err, err_size);
 
     /* the buffer held a private key */
-    OPENSSL_cleanse(pem, len);
-    free(pem);
+    ngx_http_partoo_tryout_file_free(pem, len);
 
     if (pkey == NULL) {
         return NULL;
@@ -160,78 +159,60 @@ ngx_http_partoo_tryout_sign_free(ngx_http_partoo_tryout_sign_key_t *key)
 }
 
 
+/* the PEM text of "path", or NULL with "err" set */
+
 static unsigned char *
 ngx_http_partoo_tryout_sign_read(const char *path, size_t *len, char *err,
     size_t err_size)
 {
-    FILE           *f;
-    size_t          n;
-    struct stat     st;
     unsigned char  *buf;
     char            reason[128];
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
+    switch (ngx_http_partoo_tryout_read_file(path,
+                                        NGX_HTTP_PARTOO_TRYOUT_SIGN_MAX_FILE,
+                                        &buf, len))
+    {
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_OK:
+        if (*len > 0) {
+            return buf;
+        }
+
+        ngx_http_partoo_tryout_file_free(buf, *len);
+        snprintf(reason, sizeof(reason), "empty file, not a PEM key");
+        break;
+
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_OPEN:
         snprintf(reason, sizeof(reason), "cannot open: %s", strerror(errno));
-        ngx_http_partoo_tryout_sign_error(err, err_size, path, reason);
-        return NULL;
-    }
+        break;
 
-    if (fstat(fileno(f), &st) == -1) {
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_STAT:
         snprintf(reason, sizeof(reason), "cannot stat: %s", strerror(errno));
-        ngx_http_partoo_tryout_sign_error(err, err_size, path, reason);
-        fclose(f);
-        return NULL;
-    }
+        break;
 
-    if (!S_ISREG(st.st_mode)) {
-        ngx_http_partoo_tryout_sign_error(err, err_size, path,
-                                          "not a regular file");
-        fclose(f);
-        return NULL;
-    }
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_NOT_REGULAR:
+        snprintf(reason, sizeof(reason), "not a regular file");
+        break;
 
-    /* one byte more to see a file that is too large, one for the NUL */
-    buf = malloc(NGX_HTTP_PARTOO_TRYOUT_SIGN_MAX_FILE + 2);
-    if (buf == NULL) {
-        ngx_http_partoo_tryout_sign_error(err, err_size, path,
-                                          "out of memory");
-        fclose(f);
-        return NULL;
-    }
-
-    n = fread(buf, 1, NGX_HTTP_PARTOO_TRYOUT_SIGN_MAX_FILE + 1, f);
-
-    if (ferror(f)) {
-        snprintf(reason, sizeof(reason), "cannot read: %s", strerror(errno));
-        goto failed;
-    }
-
-    if (n > NGX_HTTP_PARTOO_TRYOUT_SIGN_MAX_FILE) {
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_TOO_LARGE:
         snprintf(reason, sizeof(reason),
                  "larger than %d bytes, not a PEM Ed25519 key",
                  NGX_HTTP_PARTOO_TRYOUT_SIGN_MAX_FILE);
-        goto failed;
+        break;
+
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_READ:
+        snprintf(reason, sizeof(reason), "cannot read: %s", strerror(errno));
+        break;
+
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_CHANGED:
+        snprintf(reason, sizeof(reason), "cannot read: changed while read");
+        break;
+
+    default: /* NGX_HTTP_PARTOO_TRYOUT_FILE_NOMEM */
+        snprintf(reason, sizeof(reason), "out of memory");
+        break;
     }
-
-    if (n == 0) {
-        snprintf(reason, sizeof(reason), "empty file, not a PEM key");
-        goto failed;
-    }
-
-    fclose(f);
-
-    buf[n] = '\0';
-    *len = n;
-
-    return buf;
-
-failed:
 
     ngx_http_partoo_tryout_sign_error(err, err_size, path, reason);
-    OPENSSL_cleanse(buf, n);
-    free(buf);
-    fclose(f);
 
     return NULL;
 }

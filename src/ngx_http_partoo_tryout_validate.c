@@ -2,8 +2,8 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * Request body validation for POST /v2/webhooks/tryout: DESIGN.md section 2,
- * rows "JSON", "shape" and "fields".
+ * Request body validation for POST /v2/webhooks/tryout: the contract's
+ * rows "JSON", "shape" and "fields" (README "The contract").
  */
 
 
@@ -176,7 +176,6 @@ static void ngx_http_partoo_tryout_drop(ngx_http_partoo_tryout_arena_t *arena,
     json_t *root);
 static size_t ngx_http_partoo_tryout_count_opens(const char *body,
     size_t len);
-static int ngx_http_partoo_tryout_too_deep(const char *body, size_t len);
 static int ngx_http_partoo_tryout_check_url(
     ngx_http_partoo_tryout_validator_t *v, const json_t *value,
     ngx_http_partoo_tryout_item_t *item);
@@ -191,7 +190,7 @@ static int ngx_http_partoo_tryout_check_header(
     ngx_http_partoo_tryout_item_t *item, size_t n);
 static int ngx_http_partoo_tryout_equal_nocase(const char *a, const char *b,
     size_t len);
-static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_reject(
+static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_item_error(
     ngx_http_partoo_tryout_item_t *item,
     const ngx_http_partoo_tryout_str_t *body);
 static ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_field_errors(
@@ -404,9 +403,10 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
     if (len == 0
         || (ngx_http_partoo_tryout_count_opens(body, len)
             > NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH
-            && ngx_http_partoo_tryout_too_deep(body, len)))
+            && ngx_http_partoo_tryout_json_too_deep(body, len,
+                                           NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH)))
     {
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                          &ngx_http_partoo_tryout_invalid_json);
     }
 
@@ -432,13 +432,13 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
             return NGX_HTTP_PARTOO_TRYOUT_ERROR;
         }
 
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                          &ngx_http_partoo_tryout_invalid_json);
     }
 
     if (!json_is_object(root)) {
         ngx_http_partoo_tryout_drop(arena, root);
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                            &ngx_http_partoo_tryout_not_object);
     }
 
@@ -446,19 +446,19 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
 
     if (items == NULL) {
         ngx_http_partoo_tryout_drop(arena, root);
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                              &ngx_http_partoo_tryout_no_items);
     }
 
     if (!json_is_array(items)) {
         ngx_http_partoo_tryout_drop(arena, root);
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                              &ngx_http_partoo_tryout_not_list);
     }
 
     if (json_array_size(items) == 0) {
         ngx_http_partoo_tryout_drop(arena, root);
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                            &ngx_http_partoo_tryout_empty_list);
     }
 
@@ -466,7 +466,7 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
 
     if (!json_is_object(first)) {
         ngx_http_partoo_tryout_drop(arena, root);
-        return ngx_http_partoo_tryout_reject(item,
+        return ngx_http_partoo_tryout_item_error(item,
                                           &ngx_http_partoo_tryout_item_object);
     }
 
@@ -843,56 +843,6 @@ ngx_http_partoo_tryout_count_opens(const char *body, size_t len)
 }
 
 
-/*
- * Exact for valid JSON, where brackets outside strings are structure; for
- * invalid JSON the answer does not matter, the parser rejects it anyway.
- */
-
-static int
-ngx_http_partoo_tryout_too_deep(const char *body, size_t len)
-{
-    size_t  i, depth;
-
-    depth = 0;
-
-    for (i = 0; i < len; i++) {
-
-        switch (body[i]) {
-
-        case '"':
-            for (i++; i < len && body[i] != '"'; i++) {
-                if (body[i] == '\\') {
-                    i++;
-                }
-            }
-
-            break;
-
-        case '[':
-        case '{':
-            if (++depth > NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH) {
-                return 1;
-            }
-
-            break;
-
-        case ']':
-        case '}':
-            if (depth) {
-                depth--;
-            }
-
-            break;
-
-        default:
-            break;
-        }
-    }
-
-    return 0;
-}
-
-
 static int
 ngx_http_partoo_tryout_check_url(ngx_http_partoo_tryout_validator_t *v,
     const json_t *value, ngx_http_partoo_tryout_item_t *item)
@@ -1222,7 +1172,7 @@ ngx_http_partoo_tryout_equal_nocase(const char *a, const char *b, size_t len)
 
 
 static ngx_http_partoo_tryout_verdict_e
-ngx_http_partoo_tryout_reject(ngx_http_partoo_tryout_item_t *item,
+ngx_http_partoo_tryout_item_error(ngx_http_partoo_tryout_item_t *item,
     const ngx_http_partoo_tryout_str_t *body)
 {
     item->error = body->data;

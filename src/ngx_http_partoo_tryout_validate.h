@@ -15,23 +15,11 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "ngx_http_partoo_tryout_event.h"
+#include "ngx_http_partoo_tryout_util.h"
 
-#define NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH        32
+
 #define NGX_HTTP_PARTOO_TRYOUT_MAX_URL          2048
-#define NGX_HTTP_PARTOO_TRYOUT_MAX_HEADERS      5
-#define NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_NAME  128
-#define NGX_HTTP_PARTOO_TRYOUT_MAX_HEADER_VALUE 512
-
-
-typedef enum {
-    NGX_HTTP_PARTOO_TRYOUT_BUSINESS_CREATED = 0,
-    NGX_HTTP_PARTOO_TRYOUT_BUSINESS_UPDATED,
-    NGX_HTTP_PARTOO_TRYOUT_BUSINESS_DELETED,
-    NGX_HTTP_PARTOO_TRYOUT_MESSAGE_UPDATED,
-    NGX_HTTP_PARTOO_TRYOUT_MESSAGE_CREATED,
-    NGX_HTTP_PARTOO_TRYOUT_LEAD_RECEIVED,
-    NGX_HTTP_PARTOO_TRYOUT_NEVENTS
-} ngx_http_partoo_tryout_event_e;
 
 
 typedef enum {
@@ -46,14 +34,6 @@ typedef struct ngx_http_partoo_tryout_validator_s
 
 typedef struct ngx_http_partoo_tryout_arena_s
     ngx_http_partoo_tryout_arena_t;
-
-
-typedef struct {
-    const char                      *name;
-    size_t                           name_len;
-    const char                      *value;
-    size_t                           value_len;
-} ngx_http_partoo_tryout_header_t;
 
 
 /*
@@ -108,12 +88,6 @@ ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_validate(
     ngx_http_partoo_tryout_validator_t *v, const char *body, size_t len,
     ngx_http_partoo_tryout_item_t *item);
 void ngx_http_partoo_tryout_item_free(ngx_http_partoo_tryout_item_t *item);
-
-const char *ngx_http_partoo_tryout_event_name(
-    ngx_http_partoo_tryout_event_e event);
-
-/* -1 when "name" is not one of the six event types */
-int ngx_http_partoo_tryout_event_lookup(const char *name, size_t len);
 
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_VALIDATE_H_INCLUDED_ */

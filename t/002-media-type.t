@@ -98,14 +98,23 @@ Content-Type: application/merge-patch+json
 
 
 === TEST 8: form data is 415 and its body is discarded, not read as JSON
---- request
-POST /v2/webhooks/tryout
-url=https://example.com&event_type=business_created
---- more_headers
-Content-Type: application/x-www-form-urlencoded
+The connection is kept: the next request on it is read where the form's
+body ends, so a body left unread would be taken for a request line.
+--- raw_request eval
+my $form = 'url=https://example.com&event_type=business_created';
+"POST /v2/webhooks/tryout HTTP/1.1\r\nHost: localhost\r\n"
+. "Content-Type: application/x-www-form-urlencoded\r\n"
+. "x-APIKey: $PartooTryout::API_KEY\r\n"
+. "Content-Length: " . length($form) . "\r\n\r\n$form"
+. "GET /after-the-form HTTP/1.1\r\nHost: localhost\r\n"
+. "Connection: close\r\n\r\n"
 --- error_code: 415
 --- response_body chomp
 {"errors":{"json":"Unsupported media type. Please use application/json"}}
+--- error_log
+html/after-the-form" failed (2: No such file or directory)
+--- no_error_log
+client sent invalid method
 
 
 
@@ -117,3 +126,16 @@ Content-Type: text/application/json
 --- error_code: 415
 --- response_body chomp
 {"errors":{"json":"Unsupported media type. Please use application/json"}}
+
+
+
+=== TEST 10: a wrong media type is 415 even when the body is also too large
+--- request eval
+"POST /v2/webhooks/tryout\n" . PartooTryout::padded_body(65537)
+--- more_headers
+Content-Type: text/plain
+--- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
+--- no_error_log
+[error]

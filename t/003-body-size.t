@@ -221,3 +221,61 @@ a client request body is buffered to a temporary file
 --- error_code: 400
 --- response_body chomp
 {"errors":{"json":"must be an object"}}
+
+
+
+=== TEST 16: with mirror, a 100 MB body and no key: 401 before any body byte
+Only the head is sent: the answer must come without the body, which
+mirror would otherwise read first, to a temporary file.  nginx then waits
+for the body it discards, so the client stops reading after 1 s.
+--- config
+    location = /v2/webhooks/tryout {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout keys=tryout_keys;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- raw_request eval
+"POST /v2/webhooks/tryout HTTP/1.1\r\nHost: localhost\r\n"
+. "Connection: close\r\n"
+. "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+--- error_code: 401
+--- response_body chomp
+{"errors":{"authentication":"User not authenticated"}}
+--- timeout: 1
+--- abort
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]
+
+
+
+=== TEST 17: with mirror, a 100 MB body and a key: 413 before any body byte
+--- config
+    location = /v2/webhooks/tryout {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout keys=tryout_keys;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- raw_request eval
+"POST /v2/webhooks/tryout HTTP/1.1\r\nHost: localhost\r\n"
+. "Connection: close\r\n"
+. "Content-Type: application/json\r\nContent-Length: 100000000\r\n"
+. "x-APIKey: $PartooTryout::API_KEY\r\n\r\n"
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- timeout: 1
+--- abort
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]

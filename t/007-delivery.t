@@ -225,6 +225,9 @@ X-Duration: \d+
     }
     location = /before {
         add_header X-Status "[$partoo_tryout_status]";
+        add_header X-Error "[$partoo_tryout_error]";
+        add_header X-Response-Status "[$partoo_tryout_response_status]";
+        add_header X-Duration "[$partoo_tryout_duration]";
         return 204;
     }
 --- request eval
@@ -232,7 +235,8 @@ X-Duration: \d+
 --- error_code eval
 [200, 204]
 --- response_headers eval
-["X-Status: success\nX-Error: []", "X-Status: []"]
+["X-Status: success\nX-Error: []",
+ "X-Status: []\nX-Error: []\nX-Response-Status: []\nX-Duration: []"]
 
 
 

@@ -341,3 +341,28 @@ main::got({ url => "https://127.0.0.1:$main::REFUSED/t/keyed",
 qr/[^\n]*\Q$PartooTryout::API_KEY\E[^\n]*/
 --- grep_error_log_out eval
 qr/\A(?:[^\n]*\[debug\] [^\n]* http header: "x-APIKey: \Q$PartooTryout::API_KEY\E"\n)*\z/
+
+
+
+=== TEST 20: without an answer the duration is set and the status is empty
+Refused, timed out, TLS failed: $partoo_tryout_duration is the time spent,
+$partoo_tryout_response_status stays empty.
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+        partoo_tryout_timeout 1s;
+        add_header X-Error "$partoo_tryout_error";
+        add_header X-Response-Status "[$partoo_tryout_response_status]";
+        add_header X-Duration "[$partoo_tryout_duration]";
+    }
+--- request eval
+[map { PartooTryout::tryout_request(url => $_) }
+ "https://127.0.0.1:$main::REFUSED/t/refused",
+ "$main::R/hang?hang=1",
+ "https://127.0.0.1:$main::SELFSIGNED/t/selfsigned"]
+--- response_headers_like eval
+[map { "X-Error: $_\nX-Response-Status: \\[\\]\nX-Duration: \\[\\d+\\]" }
+ qw(connection_failed timeout tls_failure)]

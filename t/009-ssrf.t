@@ -70,7 +70,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: an IP-literal host that is blocked: no connection, a warning
+=== TEST 1: an IP-literal host that is blocked: no connection, logged at info
 --- request eval
 [PartooTryout::tryout_request(url => "https://127.0.0.1:$main::P/t/literal"),
  "GET /receiver/literal"]
@@ -78,8 +78,10 @@ __DATA__
 [200, 404]
 --- response_body_like eval
 [main::blocked("https://127.0.0.1:$main::P/t/literal"), '404 Not Found']
---- error_log
-partoo tryout: delivery to 127.0.0.1 blocked (127.0.0.0/8), see "partoo_tryout_allow_address"
+--- error_log eval
+qr/\[info\] .*partoo tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\), see "partoo_tryout_allow_address"/
+--- no_error_log
+[warn]
 
 
 
@@ -104,8 +106,10 @@ partoo tryout: delivery to 127.0.0.1 blocked (127.0.0.0/8), see "partoo_tryout_a
 [PartooTryout::tryout_answer_like(url => "https://localhost:$main::P/t/localhost",
                                   error => 'blocked_address'),
  '404 Not Found']
---- error_log
-partoo tryout: delivery to 127.0.0.1 blocked (127.0.0.0/8), see "partoo_tryout_allow_address"
+--- error_log eval
+qr/\[info\] .*partoo tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\), see "partoo_tryout_allow_address"/
+--- no_error_log
+[warn]
 
 
 

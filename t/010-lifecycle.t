@@ -183,7 +183,7 @@ PartooTryout::tryout_request(url => "http://127.0.0.1:$main::P/t/busy4")
 --- must_die
 --- error_log
 [emerg]
-"partoo_tryout_max_in_flight" must be positive, not "0"
+value must be equal to or greater than 1
 
 
 
@@ -246,28 +246,30 @@ main::fifty('side-thread', '/threaded');
 
 
 
-=== TEST 10: a delivery starts at once, even just before another's timeout
+=== TEST 10: a delivery starts at once, even while another waits for its timeout
+The second tryout's answer and its logged failure come while the first
+delivery still waits: no order between two unordered events is assumed,
+and the 5 s left to the first cannot run out under valgrind's slowdown
+before a refused connection is answered (were the second held until the
+first's timer fired, its answer would come after the first's timeout).
 --- config
     location = /v2/webhooks/tryout {
         partoo_tryout keys=tryout_keys;
-        partoo_tryout_timeout 1s;
+        partoo_tryout_timeout 5s;
         partoo_tryout_allow_address 127.0.0.1;
         partoo_tryout_ssl_trusted_certificate
             $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
     }
 --- init
 main::background("$main::R/lazy?hang=1");
-select undef, undef, undef, 0.5;
 --- request eval
 PartooTryout::tryout_request(url => "https://127.0.0.1:$main::REFUSED/t/lazy")
 --- response_body_like eval
 PartooTryout::tryout_answer_like(
     url => "https://127.0.0.1:$main::REFUSED/t/lazy",
     error => 'connection_failed')
---- wait: 1
---- grep_error_log eval
-qr/delivery to "[^"]+" failed \((?:timeout|connection_failed)\)/
---- grep_error_log_out eval
+--- error_log eval
 qq{delivery to "https://127.0.0.1:$main::REFUSED/t/lazy" failed }
-. qq{(connection_failed)\n}
-. qq{delivery to "$main::R/lazy" failed (timeout)\n}
+. qq{(connection_failed)}
+--- no_error_log eval
+qq{delivery to "$main::R/lazy" failed}

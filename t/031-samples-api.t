@@ -11,6 +11,7 @@ use PartooSamples;
 
 our $EVENTS = 'business_created, business_updated, business_deleted, '
               . 'message_updated, message_created, lead_received';
+our @EVENT_TYPES = split /, /, $EVENTS;
 
 no_shuffle();
 no_long_string();
@@ -115,11 +116,12 @@ $PartooSamples::UNICODE_SAMPLE
 
 === TEST 5: all six event types are accepted
 --- request eval
-[ map { ::sample_put(5, $_, qq({"event":"$_"})) }
-      qw(business_created business_updated business_deleted
-         message_updated message_created lead_received) ]
+[ (map { ::sample_put(5, $_, qq({"event":"$_"})) } @main::EVENT_TYPES),
+  (map { ::sample_get(5, $_) } @main::EVENT_TYPES) ]
 --- error_code eval
-[201, 201, 201, 201, 201, 201]
+[(201) x 6, (200) x 6]
+--- response_body eval
+[('') x 6, map { qq({"event":"$_"}) } @main::EVENT_TYPES]
 
 
 
@@ -264,6 +266,8 @@ Content-Type: application/jsonx
 PUT /samples?org_id=1&event_type=lead_received
 {"a":1}
 --- error_code: 415
+--- response_body chomp
+{"errors":{"json":"Unsupported media type. Please use application/json"}}
 
 
 
@@ -279,15 +283,26 @@ PUT /samples?org_id=1&event_type=lead_received
 
 
 === TEST 18: GET and DELETE need no Content-Type
+--- init
+put_ok(1, 'lead_received', '{"no":"content-type"}', 201);
 --- more_headers
 X-Foo: bar
 --- request eval
 [
     ::sample_get(1, 'lead_received'),
     ::sample_delete(1, 'lead_received'),
+    ::sample_get(1, 'lead_received'),
+    ::sample_delete(1, 'lead_received'),
 ]
 --- error_code eval
-[404, 404]
+[200, 204, 404, 404]
+--- response_body eval
+[
+    '{"no":"content-type"}',
+    '',
+    '{"errors":{"json":"sample not found"}}',
+    '{"errors":{"json":"sample not found"}}',
+]
 
 
 
@@ -530,3 +545,73 @@ access forbidden by rule
 --- request eval
 ::sample_put(1, 'lead_received', '{"a":1}')
 --- error_code: 201
+
+
+
+=== TEST 33: a wrong media type is 415 even when the body is also too large
+--- config
+    location = /samples {
+        partoo_tryout_samples_api samples max_size=100;
+    }
+--- more_headers
+Content-Type: text/plain
+--- request eval
+[
+    ::sample_put(1, 'lead_received', ::padded_sample(1000)),
+    ::sample_get(1, 'lead_received'),
+]
+--- error_code eval
+[415, 404]
+--- response_body eval
+['{"errors":{"json":"Unsupported media type. Please use application/json"}}',
+ '{"errors":{"json":"sample not found"}}']
+--- no_error_log
+[error]
+
+
+
+=== TEST 34: org_id is read as the tryout reads it: exact name, given once
+--- request eval
+[
+    "GET /samples?org_id=1&org_id=2&event_type=lead_received",
+    "GET /samples?ORG_ID=1&event_type=lead_received",
+    "GET /samples?event_type=lead_received&org_id=007",
+]
+--- error_code eval
+[400, 400, 404]
+--- response_body eval
+[
+    '{"errors":{"query":{"org_id":"must be an integer"}}}',
+    '{"errors":{"query":{"org_id":"is required"}}}',
+    '{"errors":{"json":"sample not found"}}',
+]
+
+
+
+=== TEST 35: with mirror, a PUT announcing 100 MB is 413 before any body byte
+Only the head is sent: the answer must come without the body, which
+mirror would otherwise read first, to a temporary file.  nginx then waits
+for the body it discards, so the client stops reading after 1 s.
+--- config
+    location = /samples {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout_samples_api samples;
+    }
+    location = /mirror {
+        internal;
+        return 204;
+    }
+--- raw_request eval
+"PUT /samples?org_id=1&event_type=lead_received HTTP/1.1\r\n"
+. "Host: localhost\r\nConnection: close\r\n"
+. "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+--- timeout: 1
+--- abort
+--- error_code: 413
+--- response_body chomp
+{"errors":{"json":"request body too large"}}
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]

@@ -90,6 +90,10 @@ sample of org 2
 ]
 --- error_code eval
 [(201) x 5, 200, 201, 201, 200, 404, 404, (200) x 4]
+--- response_body eval
+[('') x 5, main::fill(1), '', '', main::fill(1),
+ ('{"errors":{"json":"sample not found"}}') x 2,
+ map { main::fill($_) } 4 .. 7]
 
 
 
@@ -257,3 +261,5 @@ evicted
 ]
 --- error_code eval
 [201, 404, 200]
+--- response_body eval
+['', '{"errors":{"json":"sample not found"}}', '{"zone":1}']

@@ -141,7 +141,7 @@ PartooSigning::verify_records(qw(created updated deleted msg_updated
                                  msg_created lead cached lead42 lead7
                                  sample42 default7 stored replaced1
                                  replaced2 unicode provider43 provider42
-                                 admin42 nosamples));
+                                 admin42 nosamples orgsig42 orgsig7));
 
 for my $r (PartooTryout::Receiver::records('unsigned')) {
     Test::More::unlike($r->[0], qr/^X-Partoo-Signature/mi,
@@ -395,3 +395,28 @@ main::got('unicode', 'message_created',
 ['^$', @{ main::got('nosamples', 'business_updated') }]
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: the default document's signature is cached per organization
+org 42's business_created carries "org_id":42, org 7's "org_id":7: each
+is signed over its own body, also once the other's signature is cached.
+--- init
+main::tryout_ok('orgsig42', 'business_created', 'org_admin');
+--- request eval
+[main::tryout('orgsig42', 'business_created'),
+ @{ main::deliver('orgsig7', 'business_created') }, "GET /receiver/orgsig42"]
+--- more_headers eval
+[main::key_header('org_admin'), main::key_header('other_org'), '', '']
+--- error_code eval
+[200, 200, 200, 200]
+--- response_body_like eval
+[main::answer('orgsig42', 'business_created', org => 42),
+ @{ main::got('orgsig7', 'business_created', org => 7) },
+ main::record('orgsig42', 'business_created', org => 42, times => 2)]
+--- error_log
+partoo tryout: cached signature of the default business_created document for org 42
+--- no_error_log
+[error]
+partoo tryout: cached signature of the default business_created document for org 7
+
