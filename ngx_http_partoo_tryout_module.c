@@ -13,6 +13,7 @@
 
 #include "ngx_http_partoo_tryout_validate.h"
 #include "ngx_http_partoo_tryout_deliver.h"
+#include "ngx_http_partoo_tryout_client.h"
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_http.h"
@@ -121,6 +122,13 @@ static ngx_conf_post_handler_pt  ngx_http_partoo_tryout_max_in_flight_post =
     ngx_http_partoo_tryout_positive;
 
 
+static ngx_conf_enum_t  ngx_http_partoo_tryout_engines[] = {
+    { ngx_string("native"), NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE },
+    { ngx_string("curl"), NGX_HTTP_PARTOO_TRYOUT_ENGINE_CURL },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
 
     { ngx_string("partoo_tryout"),
@@ -200,6 +208,13 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("partoo_tryout_engine"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.engine),
+      &ngx_http_partoo_tryout_engines },
 
     { ngx_string("partoo_tryout_thread_pool"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -925,6 +940,7 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
     conf->deliver.max_response_size = NGX_CONF_UNSET_SIZE;
     conf->deliver.max_in_flight = NGX_CONF_UNSET_UINT;
     conf->deliver.allow_address = NGX_CONF_UNSET_PTR;
+    conf->deliver.engine = NGX_CONF_UNSET_UINT;
 #if (NGX_THREADS)
     conf->deliver.thread_pool = NGX_CONF_UNSET_PTR;
 #endif
@@ -994,6 +1010,19 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
                                conf->deliver.cainfo);
             return NGX_CONF_ERROR;
         }
+
+        /* partoo_tryout_thread_pool selects the libcurl thread engine */
+
+        if (conf->deliver.engine == NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE
+#if (NGX_THREADS)
+            && conf->deliver.thread_pool == NULL
+#endif
+            && ngx_http_partoo_tryout_client_merge(cf, &conf->deliver,
+                                                   &prev->deliver)
+               != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
     }
 
     return NGX_CONF_OK;
@@ -1020,6 +1049,8 @@ ngx_http_partoo_tryout_merge_deliver(ngx_conf_t *cf,
                              prev->trusted_certificate,
                              NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE);
     ngx_conf_merge_ptr_value(conf->allow_address, prev->allow_address, NULL);
+    ngx_conf_merge_uint_value(conf->engine, prev->engine,
+                              NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE);
 #if (NGX_THREADS)
     ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
 #endif

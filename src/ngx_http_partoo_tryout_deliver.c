@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "ngx_http_partoo_tryout_deliver.h"
+#include "ngx_http_partoo_tryout_client.h"
 
 
 /* idle easy handles kept per worker for reuse */
@@ -360,6 +361,8 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
     engine = &ngx_http_partoo_tryout_engine;
 
+    ngx_http_partoo_tryout_client_exit_process(cycle);
+
     if (!engine->initialized) {
         return;
     }
@@ -458,16 +461,26 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if (engine->multi == NULL) {
-        return NGX_ERROR;
-    }
+    /* the cap counts the deliveries of every engine */
 
-    if (engine->in_flight >= conf->max_in_flight) {
+    if (engine->in_flight + ngx_http_partoo_tryout_client_in_flight()
+        >= conf->max_in_flight)
+    {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "partoo tryout: %ui deliveries in flight, "
                       "see \"partoo_tryout_max_in_flight\"",
-                      engine->in_flight);
+                      engine->in_flight
+                      + ngx_http_partoo_tryout_client_in_flight());
         return NGX_BUSY;
+    }
+
+    if (conf->ssl) {
+        return ngx_http_partoo_tryout_client_start(r, conf, d, headers,
+                                                   nheaders);
+    }
+
+    if (engine->multi == NULL) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_partoo_tryout_blocked_literal(r, conf, d) == NGX_OK) {
