@@ -71,6 +71,12 @@ typedef struct {
 } ngx_http_partoo_tryout_client_key_t;
 
 
+typedef struct {
+    ngx_str_t                                bundle;
+    ngx_ssl_t                               *ssl;
+} ngx_http_partoo_tryout_client_ssl_t;
+
+
 /* a connection of the engine, busy (client set) or kept idle */
 
 typedef struct {
@@ -240,69 +246,113 @@ static void ngx_http_partoo_tryout_client_restore(
 static ngx_http_partoo_tryout_client_engine_t  ngx_http_partoo_tryout_client;
 
 
+/*
+ * The TLS contexts of the configuration, one per trusted bundle: two
+ * locations that trust the same bundle share kept connections and TLS
+ * sessions.  Forgotten with the configuration's pool.
+ */
+
+static ngx_array_t  *ngx_http_partoo_tryout_client_ssls;
+
+
+static void
+ngx_http_partoo_tryout_client_ssls_forget(void *data)
+{
+    if (ngx_http_partoo_tryout_client_ssls == data) {
+        ngx_http_partoo_tryout_client_ssls = NULL;
+    }
+}
+
+
 char *
 ngx_http_partoo_tryout_client_merge(ngx_conf_t *cf,
     ngx_http_partoo_tryout_deliver_conf_t *conf,
     ngx_http_partoo_tryout_deliver_conf_t *prev)
 {
-    ngx_str_t            bundle;
-    ngx_pool_cleanup_t  *cln;
+    ngx_str_t                            bundle;
+    ngx_uint_t                           i;
+    ngx_pool_cleanup_t                  *cln;
+    ngx_http_partoo_tryout_client_ssl_t *ssls;
 
-    /* one TLS context per trusted bundle, inherited where it is the same */
+    bundle.len = ngx_strlen(conf->cainfo);
+    bundle.data = (u_char *) conf->cainfo;
 
-    if (prev->ssl
-        && prev->trusted_certificate.len == conf->trusted_certificate.len
-        && ngx_strncmp(prev->trusted_certificate.data,
-                       conf->trusted_certificate.data,
-                       conf->trusted_certificate.len)
-           == 0)
+    if (ngx_http_partoo_tryout_client_ssls == NULL
+        || ngx_http_partoo_tryout_client_ssls->pool != cf->pool)
     {
-        conf->ssl = prev->ssl;
-
-    } else {
-        conf->ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
-        if (conf->ssl == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        conf->ssl->log = cf->log;
-
-        if (ngx_ssl_create(conf->ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
-            != NGX_OK)
-        {
+        ngx_http_partoo_tryout_client_ssls = ngx_array_create(cf->pool, 2,
+                                  sizeof(ngx_http_partoo_tryout_client_ssl_t));
+        if (ngx_http_partoo_tryout_client_ssls == NULL) {
             return NGX_CONF_ERROR;
         }
 
         cln = ngx_pool_cleanup_add(cf->pool, 0);
         if (cln == NULL) {
-            ngx_ssl_cleanup_ctx(conf->ssl);
             return NGX_CONF_ERROR;
         }
 
-        cln->handler = ngx_ssl_cleanup_ctx;
-        cln->data = conf->ssl;
+        cln->handler = ngx_http_partoo_tryout_client_ssls_forget;
+        cln->data = ngx_http_partoo_tryout_client_ssls;
+    }
 
-        /*
-         * The peer is verified after the handshake, as proxy_ssl_verify
-         * does: the handshake itself never fails on the certificate, so
-         * that the reason is logged, and nothing is sent before the check.
-         */
+    ssls = ngx_http_partoo_tryout_client_ssls->elts;
 
-        bundle.len = ngx_strlen(conf->cainfo);
-        bundle.data = (u_char *) conf->cainfo;
-
-        if (ngx_ssl_trusted_certificate(cf, conf->ssl, &bundle, 9)
-            != NGX_OK)
+    for (i = 0; i < ngx_http_partoo_tryout_client_ssls->nelts; i++) {
+        if (ssls[i].bundle.len == bundle.len
+            && ngx_strncmp(ssls[i].bundle.data, bundle.data, bundle.len) == 0)
         {
-            return NGX_CONF_ERROR;
-        }
-
-        /* sessions are kept by the engine, per address and host */
-
-        if (ngx_ssl_client_session_cache(cf, conf->ssl, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
+            conf->ssl = ssls[i].ssl;
+            goto pool;
         }
     }
+
+    conf->ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
+    if (conf->ssl == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->ssl->log = cf->log;
+
+    if (ngx_ssl_create(conf->ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_ssl_cleanup_ctx(conf->ssl);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_ssl_cleanup_ctx;
+    cln->data = conf->ssl;
+
+    /*
+     * The peer is verified after the handshake, as proxy_ssl_verify does:
+     * the handshake itself never fails on the certificate, so the reason
+     * is logged, and nothing is sent before the check passed.
+     */
+
+    if (ngx_ssl_trusted_certificate(cf, conf->ssl, &bundle, 9) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* sessions are kept by the engine, per address and host */
+
+    if (ngx_ssl_client_session_cache(cf, conf->ssl, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ssls = ngx_array_push(ngx_http_partoo_tryout_client_ssls);
+    if (ssls == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ssls->bundle = bundle;
+    ssls->ssl = conf->ssl;
+
+pool:
 
 #if (NGX_THREADS)
 
@@ -2234,7 +2284,7 @@ ngx_http_partoo_tryout_client_park(ngx_http_partoo_tryout_client_conn_t *conn)
     engine->nidle++;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "partoo tryout: connection %d kept, %ui kept",
+                   "partoo tryout: connection %d parked, %ui parked",
                    c->fd, engine->nidle);
 
     if (c->read->ready) {
@@ -2271,8 +2321,11 @@ ngx_http_partoo_tryout_client_idle_handler(ngx_event_t *ev)
         }
     }
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "partoo tryout: kept connection %d closed", c->fd);
+    if (!c->close && !ev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "partoo tryout: idle connection %d to a receiver "
+                      "closed or readable, shut down", c->fd);
+    }
 
     ngx_http_partoo_tryout_client_close(conn);
 }

@@ -82,7 +82,9 @@ PartooTryout::tryout_request(url => "$main::R/gone?delay=3000")
 --- error_log eval
 ["client prematurely closed connection",
  qq{partoo tryout: client went away, the delivery to }
- . qq{"$main::R/gone?delay=3000" is cancelled}]
+ . qq{"$main::R/gone}
+ . PartooTryout::by_engine(native => "", curl => "?delay=3000")
+ . qq{" is cancelled}]
 --- no_error_log
 [alert]
 [crit]
@@ -100,7 +102,9 @@ PartooTryout::tryout_answer_like(url => "$main::R/after?status=204",
                                  response_status => 204)
 --- error_log eval
 qq{partoo tryout: client went away, the delivery to }
-. qq{"$main::R/gone2?delay=3000" is cancelled}
+. qq{"$main::R/gone2}
+. PartooTryout::by_engine(native => "", curl => "?delay=3000")
+. qq{" is cancelled}
 --- no_error_log
 [alert]
 
@@ -267,4 +271,6 @@ qr/delivery to "[^"]+" failed \((?:timeout|connection_failed)\)/
 --- grep_error_log_out eval
 qq{delivery to "https://127.0.0.1:$main::REFUSED/t/lazy" failed }
 . qq{(connection_failed)\n}
-. qq{delivery to "$main::R/lazy?hang=1" failed (timeout)\n}
+. qq{delivery to "$main::R/lazy}
+. PartooTryout::by_engine(native => '', curl => '?hang=1')
+. qq{" failed (timeout)\n}
