@@ -79,8 +79,13 @@ t/unit/%_test: t/unit/%_test.c src/ngx_http_partoo_tryout_%.c \
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; ./$$t || exit 1; done
 
+# the files that deliver, run again on the libcurl event engine
+DELIVERY_TESTS := $(wildcard t/00[7-9]-*.t t/01[0-9]-*.t) \
+                  t/030-payload-defaults.t t/033-signing.t
+
 test: deps build unit
 	prove -r t
+	TEST_NGINX_PARTOO_ENGINE=curl prove $(DELIVERY_TESTS)
 
 demo: deps build
 	@bash conf-examples/demo.sh start

@@ -8,6 +8,12 @@
  * nginx timer.  The thread-pool engine runs the same easy handle with
  * curl_easy_perform() in an nginx thread pool instead.  Connections are
  * reused only among deliveries under one allow list (a policy).
+ *
+ * libcurl leaves OpenSSL errors in the worker's queue (a failed TLS check
+ * closes its connection with "shutdown while in init"), which nginx's own
+ * TLS would log as a stale error on its next, unrelated connection: every
+ * call into the multi handle that may close a connection is followed by
+ * ERR_clear_error().
  */
 
 
@@ -17,6 +23,7 @@
 
 #include <pthread.h>
 #include <curl/curl.h>
+#include <openssl/err.h>
 
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_client.h"
@@ -380,6 +387,7 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
         if (!t->threaded) {
             (void) curl_multi_remove_handle(engine->multi, t->easy);
+            ERR_clear_error();
         }
 
         if (t->delivery) {
@@ -1314,6 +1322,7 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_transfer_free(t);
 }
@@ -1339,6 +1348,7 @@ ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_transfer_done(t, CURLE_OPERATION_TIMEDOUT);
 }
@@ -1353,6 +1363,7 @@ ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
+    ERR_clear_error();
 
     ngx_cpystrn((u_char *) t->errbuf,
                 (u_char *) "no nginx connection to watch a socket with",
@@ -1630,6 +1641,7 @@ ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
                                     ev->write ? CURL_CSELECT_OUT
                                               : CURL_CSELECT_IN,
                                     &running);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_engine_collect();
 }
@@ -1642,6 +1654,7 @@ ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev)
 
     (void) curl_multi_socket_action(ngx_http_partoo_tryout_engine.multi,
                                     CURL_SOCKET_TIMEOUT, 0, &running);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_engine_collect();
 }
@@ -1680,6 +1693,7 @@ ngx_http_partoo_tryout_engine_collect(void)
         t = (ngx_http_partoo_tryout_transfer_t *) p;
 
         (void) curl_multi_remove_handle(engine->multi, easy);
+        ERR_clear_error();
 
         ngx_http_partoo_tryout_transfer_done(t, code);
     }
