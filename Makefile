@@ -15,7 +15,8 @@ NGINX        ?= /usr/sbin/nginx
 DEB_PACKAGES := nginx nginx-dev libjansson-dev libpcre2-dev \
                 libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config gcc \
                 make perl libtest-base-perl libio-socket-ssl-perl openssl \
-                curl valgrind clang libclang-rt-14-dev ca-certificates
+                curl valgrind clang libclang-rt-14-dev ca-certificates \
+                libnet-dns-perl
 
 MODULE_SRCS  := config ngx_http_partoo_tryout_module.c \
                 $(wildcard src/*.c src/*.h)

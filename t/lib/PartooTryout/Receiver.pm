@@ -137,7 +137,7 @@ sub make_pki {
 
     write_file("$pki/good.ext",
                "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,"
-               . "DNS:*.tryout.localhost\n"
+               . "DNS:*.tryout.localhost,DNS:*.tryout.test\n"
                . "extendedKeyUsage=serverAuth\n");
     write_file("$pki/wronghost.ext",
                "subjectAltName=DNS:wrong.example\n"
