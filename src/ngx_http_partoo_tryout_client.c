@@ -1133,7 +1133,8 @@ ngx_http_partoo_tryout_client_connect(ngx_http_partoo_tryout_client_t *cl)
             conn->client = cl;
             cl->conn = conn;
             cl->delivery->reused = 1;
-            cl->delivery->connect_time = ngx_http_partoo_tryout_client_since(cl);
+            cl->delivery->connect_time =
+                                    ngx_http_partoo_tryout_client_since(cl);
             cl->delivery->tls_time = cl->delivery->connect_time;
 
             c->log = cl->log;
@@ -1362,8 +1363,8 @@ ngx_http_partoo_tryout_client_connected(ngx_event_t *wev)
 /* this address failed: the next one, or the delivery fails */
 
 static void
-ngx_http_partoo_tryout_client_connect_failed(ngx_http_partoo_tryout_client_t *cl,
-    const char *reason, ngx_err_t err)
+ngx_http_partoo_tryout_client_connect_failed(
+    ngx_http_partoo_tryout_client_t *cl, const char *reason, ngx_err_t err)
 {
     u_char  *p;
 
