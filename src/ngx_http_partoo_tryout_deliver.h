@@ -2,8 +2,10 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * Delivery of a tryout: one HTTPS POST with libcurl, driven by nginx's
- * event loop (multi-socket API) or run in an nginx thread pool.
+ * Delivery of a tryout: one HTTPS POST, by the native engine (nginx's own
+ * connections, see ngx_http_partoo_tryout_client.h), or with libcurl,
+ * driven by nginx's event loop (multi-socket API) or run in an nginx
+ * thread pool.
  */
 
 
@@ -119,7 +121,8 @@ ngx_int_t ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle);
 void ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle);
 
 /*
- * Starts the delivery of d->body to d->url with the item's custom headers.
+ * Starts the delivery of d->body to d->url with the item's custom headers,
+ * on the location's engine (conf->ssl set: the native one).
  * NGX_AGAIN: in flight, d->handler(r) is called once it is done, outside
  * any curl callback; the caller must not finalize r before.  NGX_OK: done
  * at once (an IP-literal host that is blocked), the handler is not called.
