@@ -555,6 +555,16 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
     case NGX_AGAIN:
         /* a client that goes away finalizes r with 499 */
         r->read_event_handler = ngx_http_test_reading;
+
+        /*
+         * One whose close came with its request (epoll reported both at
+         * once) sends no further event: its test runs now, once posted.
+         */
+
+        if (r->connection->read->pending_eof) {
+            ngx_post_event(r->connection->read, &ngx_posted_events);
+        }
+
         return NGX_DONE;
 
     case NGX_OK:
