@@ -2,9 +2,11 @@
 # that takes 8 s for any name under "slow.test" (an LD_PRELOAD shim, see
 # t/lib/PartooTryout/SlowDNS.pm): a delivery cut short mid-lookup (by its
 # timeout, by its client going away) must not hold the worker until the
-# lookup ends; libcurl's resolver thread is left behind, not joined.  And
-# a lookup's socket that finds no free nginx connection fails that
-# delivery alone.
+# lookup ends; the lookup's thread (libcurl's resolver thread, or the
+# native engine's getaddrinfo() in nginx's thread pool) is left behind,
+# not waited for.  And a delivery that finds no free nginx connection (for
+# libcurl's lookup socket pair, for the native engine's connect) fails
+# alone.
 
 use strict;
 use warnings;
