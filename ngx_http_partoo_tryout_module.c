@@ -13,6 +13,7 @@
 
 #include "ngx_http_partoo_tryout_validate.h"
 #include "ngx_http_partoo_tryout_deliver.h"
+#include "ngx_http_partoo_tryout_client.h"
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_document.h"
@@ -136,6 +137,13 @@ static ngx_conf_num_bounds_t  ngx_http_partoo_tryout_max_in_flight_bounds = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_partoo_tryout_engines[] = {
+    { ngx_string("native"), NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE },
+    { ngx_string("curl"), NGX_HTTP_PARTOO_TRYOUT_ENGINE_CURL },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
 
     { ngx_string("partoo_tryout"),
@@ -229,6 +237,13 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("partoo_tryout_engine"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.engine),
+      &ngx_http_partoo_tryout_engines },
 
     { ngx_string("partoo_tryout_thread_pool"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -648,6 +663,16 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
     case NGX_AGAIN:
         /* a client that goes away finalizes r with 499 */
         r->read_event_handler = ngx_http_test_reading;
+
+        /*
+         * One whose close came with its request (epoll reported both at
+         * once) sends no further event: its test runs now, once posted.
+         */
+
+        if (r->connection->read->pending_eof) {
+            ngx_post_event(r->connection->read, &ngx_posted_events);
+        }
+
         return NGX_DONE;
 
     case NGX_OK:
@@ -1070,6 +1095,7 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
     conf->deliver.max_response_size = NGX_CONF_UNSET_SIZE;
     conf->deliver.max_in_flight = NGX_CONF_UNSET_UINT;
     conf->deliver.allow_address = NGX_CONF_UNSET_PTR;
+    conf->deliver.engine = NGX_CONF_UNSET_UINT;
 #if (NGX_THREADS)
     conf->deliver.thread_pool = NGX_CONF_UNSET_PTR;
 #endif
@@ -1144,6 +1170,19 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
         if (ngx_http_partoo_tryout_deliver_check_conf(cf, &conf->deliver)
             != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        /* partoo_tryout_thread_pool selects the libcurl thread engine */
+
+        if (conf->deliver.engine == NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE
+#if (NGX_THREADS)
+            && conf->deliver.thread_pool == NULL
+#endif
+            && ngx_http_partoo_tryout_client_merge(cf, &conf->deliver,
+                                                   &prev->deliver)
+               != NGX_CONF_OK)
         {
             return NGX_CONF_ERROR;
         }

@@ -8,6 +8,12 @@
  * nginx timer.  The thread-pool engine runs the same easy handle with
  * curl_easy_perform() in an nginx thread pool instead.  Connections are
  * reused only among deliveries under one allow list (a policy).
+ *
+ * libcurl leaves OpenSSL errors in the worker's queue (a failed TLS check
+ * closes its connection with "shutdown while in init"), which nginx's own
+ * TLS would log as a stale error on its next, unrelated connection: every
+ * call into the multi handle that may close a connection is followed by
+ * ERR_clear_error().
  */
 
 
@@ -17,8 +23,10 @@
 
 #include <pthread.h>
 #include <curl/curl.h>
+#include <openssl/err.h>
 
 #include "ngx_http_partoo_tryout_deliver.h"
+#include "ngx_http_partoo_tryout_client.h"
 
 
 /* idle easy handles kept per worker for reuse */
@@ -368,6 +376,8 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
     engine = &ngx_http_partoo_tryout_engine;
 
+    ngx_http_partoo_tryout_client_exit_process(cycle);
+
     if (!engine->initialized) {
         return;
     }
@@ -385,6 +395,7 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
         if (!t->threaded) {
             (void) curl_multi_remove_handle(engine->multi, t->easy);
+            ERR_clear_error();
         }
 
         if (t->delivery) {
@@ -466,16 +477,26 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if (engine->multi == NULL) {
-        return NGX_ERROR;
-    }
+    /* the cap counts the deliveries of every engine */
 
-    if (engine->in_flight >= conf->max_in_flight) {
+    if (engine->in_flight + ngx_http_partoo_tryout_client_in_flight()
+        >= conf->max_in_flight)
+    {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "partoo tryout: %ui deliveries in flight, "
                       "see \"partoo_tryout_max_in_flight\"",
-                      engine->in_flight);
+                      engine->in_flight
+                      + ngx_http_partoo_tryout_client_in_flight());
         return NGX_BUSY;
+    }
+
+    if (conf->ssl) {
+        return ngx_http_partoo_tryout_client_start(r, conf, d, headers,
+                                                   nheaders);
+    }
+
+    if (engine->multi == NULL) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_partoo_tryout_blocked_literal(r, conf, d) == NGX_OK) {
@@ -1344,6 +1365,7 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_transfer_free(t);
 }
@@ -1369,6 +1391,7 @@ ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_transfer_done(t, CURLE_OPERATION_TIMEDOUT);
 }
@@ -1383,6 +1406,7 @@ ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev)
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
+    ERR_clear_error();
 
     ngx_cpystrn((u_char *) t->errbuf,
                 (u_char *) "no nginx connection to watch a socket with",
@@ -1660,6 +1684,7 @@ ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
                                     ev->write ? CURL_CSELECT_OUT
                                               : CURL_CSELECT_IN,
                                     &running);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_engine_collect();
 }
@@ -1672,6 +1697,7 @@ ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev)
 
     (void) curl_multi_socket_action(ngx_http_partoo_tryout_engine.multi,
                                     CURL_SOCKET_TIMEOUT, 0, &running);
+    ERR_clear_error();
 
     ngx_http_partoo_tryout_engine_collect();
 }
@@ -1710,6 +1736,7 @@ ngx_http_partoo_tryout_engine_collect(void)
         t = (ngx_http_partoo_tryout_transfer_t *) p;
 
         (void) curl_multi_remove_handle(engine->multi, easy);
+        ERR_clear_error();
 
         ngx_http_partoo_tryout_transfer_done(t, code);
     }
@@ -2103,6 +2130,8 @@ ngx_http_partoo_tryout_deliver_merge_conf(ngx_conf_t *cf,
                              prev->trusted_certificate,
                              NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE);
     ngx_conf_merge_ptr_value(conf->allow_address, prev->allow_address, NULL);
+    ngx_conf_merge_uint_value(conf->engine, prev->engine,
+                              NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE);
 #if (NGX_THREADS)
     ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
 #endif

@@ -2,8 +2,10 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * Delivery of a tryout: one HTTPS POST with libcurl, driven by nginx's
- * event loop (multi-socket API) or run in an nginx thread pool.
+ * Delivery of a tryout: one HTTPS POST, by the native engine (nginx's own
+ * connections, see ngx_http_partoo_tryout_client.h), or with libcurl,
+ * driven by nginx's event loop (multi-socket API) or run in an nginx
+ * thread pool.
  */
 
 
@@ -40,6 +42,12 @@ typedef enum {
 } ngx_http_partoo_tryout_deliver_error_e;
 
 
+/* "partoo_tryout_engine" */
+
+#define NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE   1
+#define NGX_HTTP_PARTOO_TRYOUT_ENGINE_CURL     2
+
+
 /* the location's delivery settings */
 
 typedef struct {
@@ -59,14 +67,23 @@ typedef struct {
     char                                    *cainfo;
     ngx_http_partoo_tryout_addr_allow_t      allow;
 
+    ngx_uint_t                               engine;
+
+    /* the native engine's: TLS context, pool for getaddrinfo() */
+    ngx_ssl_t                               *ssl;
+
 #if (NGX_THREADS)
     ngx_thread_pool_t                       *thread_pool;
+    ngx_thread_pool_t                       *resolve_pool;
 #endif
 } ngx_http_partoo_tryout_deliver_conf_t;
 
 
 typedef struct ngx_http_partoo_tryout_transfer_s
     ngx_http_partoo_tryout_transfer_t;
+
+
+#define NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED     ((ngx_msec_t) -1)
 
 
 /* one delivery, in the request's context */
@@ -86,7 +103,23 @@ typedef struct {
 
     ngx_http_partoo_tryout_transfer_t       *transfer;  /* while in flight */
 
+    /*
+     * What the native engine saw, for metrics and diagnostics: the
+     * address connected to (peer_len 0: none), and the times, in ms since
+     * the start, at which the name was resolved, the TCP connection made,
+     * the TLS handshake done, the first byte of the answer read
+     * (NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED: never).
+     */
+    struct sockaddr_storage                  peer;
+    socklen_t                                peer_len;
+    ngx_msec_t                               resolve_time;
+    ngx_msec_t                               connect_time;
+    ngx_msec_t                               tls_time;
+    ngx_msec_t                               first_byte_time;
+    void                                    *client;   /* native, busy */
+
     unsigned                                 done:1;
+    unsigned                                 reused:1;  /* a kept conn */
 } ngx_http_partoo_tryout_delivery_t;
 
 
@@ -103,7 +136,8 @@ ngx_int_t ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle);
 void ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle);
 
 /*
- * Starts the delivery of d->body to d->url with the item's custom headers.
+ * Starts the delivery of d->body to d->url with the item's custom headers,
+ * on the location's engine (conf->ssl set: the native one).
  * NGX_AGAIN: in flight, d->handler(r) is called once it is done, outside
  * any curl callback; the caller must not finalize r before.  NGX_OK: done
  * at once (an IP-literal host that is blocked), the handler is not called.

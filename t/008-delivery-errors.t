@@ -79,8 +79,10 @@ main::deliver("$main::R/hang?hang=1", 'hang')
 --- response_body_like eval
 main::got({ url => "$main::R/hang?hang=1", error => 'timeout' },
           "$main::R/hang?hang=1")
---- error_log
-failed (timeout): Operation timed out after
+--- error_log eval
+'failed (timeout): '
+. PartooTryout::by_engine(native => 'timed out after 1000 ms',
+                          curl => 'Operation timed out after')
 
 
 
@@ -198,8 +200,12 @@ main::deliver("https://127.0.0.1:$main::WRONGHOST/t/wronghost", 'wronghost')
 --- response_body_like eval
 main::got({ url => "https://127.0.0.1:$main::WRONGHOST/t/wronghost",
             error => 'tls_failure' })
---- error_log
-no alternative certificate subject name matches target host name
+--- error_log eval
+PartooTryout::by_engine(
+    native => 'failed (tls_failure): the certificate does not match '
+              . '"127.0.0.1"',
+    curl => 'no alternative certificate subject name matches target host '
+            . 'name')
 
 
 

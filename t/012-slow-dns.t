@@ -2,9 +2,11 @@
 # that takes 8 s for any name under "slow.test" (an LD_PRELOAD shim, see
 # t/lib/PartooTryout/SlowDNS.pm): a delivery cut short mid-lookup (by its
 # timeout, by its client going away) must not hold the worker until the
-# lookup ends; libcurl's resolver thread is left behind, not joined.  And
-# a lookup's socket that finds no free nginx connection fails that
-# delivery alone.
+# lookup ends; the lookup's thread (libcurl's resolver thread, or the
+# native engine's getaddrinfo() in nginx's thread pool) is left behind,
+# not waited for.  And a delivery that finds no free nginx connection (for
+# libcurl's lookup socket pair, for the native engine's connect) fails
+# alone.
 
 use strict;
 use warnings;
@@ -103,7 +105,11 @@ sub starve {
 
     select undef, undef, undef, 0.3;
 
-    my $starved = outcome(send_tryout("https://$name.slow.test/x"));
+    # libcurl needs a connection for the lookup's socket pair; the native
+    # engine looks up in a thread, so it starves at its connect instead
+    my $starved = outcome(send_tryout(PartooTryout::by_engine(
+                              curl => "https://$name.slow.test/x",
+                              native => "$R/$name-starved")));
 
     close $_ for @held;
 
@@ -134,8 +140,10 @@ PartooTryout::tryout_request(url => 'https://timeout.slow.test/x')
 PartooTryout::tryout_answer_like(url => 'https://timeout.slow.test/x',
                                  error => 'timeout')
 . '(?<=,"duration_ms":1\d\d\d\}\]\})'
---- error_log
-failed (timeout): Resolving timed out after
+--- error_log eval
+'failed (timeout): '
+. PartooTryout::by_engine(native => 'timed out after 1000 ms',
+                          curl => 'Resolving timed out after')
 
 
 
@@ -162,7 +170,7 @@ partoo tryout: client went away, the delivery to "https://gone.slow.test/x" is c
 
 
 
-=== TEST 3: a lookup that finds no free connection fails alone
+=== TEST 3: a lookup (native: a connect) that finds no free connection fails alone
 --- init
 main::starve('starved');
 --- request
@@ -172,7 +180,11 @@ in flight: 200 success
 starved: 200 connection_failed
 after: 200 success
 --- error_log eval
-[qr/\[alert\] .*partoo tryout: worker_connections are not enough for the delivery/,
- 'failed (connection_failed): no nginx connection to watch a socket with']
+PartooTryout::by_engine(
+    curl => [qr/\[alert\] .*partoo tryout: worker_connections are not enough for the delivery/,
+             'failed (connection_failed): no nginx connection to watch a socket with'],
+    native => [qr/\[alert\] .*8 worker_connections are not enough/,
+               qr/\[error\] .*partoo tryout: no connection could be opened to 127\.0\.0\.1:\d+ for the delivery/,
+               'failed (connection_failed): no local connection available'])
 --- no_error_log
 curl_multi_add_handle() failed

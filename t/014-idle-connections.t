@@ -1,10 +1,11 @@
-# The event engine's idle connections to receivers.  A connection curl
-# keeps for reuse stays an nginx connection watched for reading ("parked"):
-# a tryout that reuses it costs no epoll_ctl(), and one the receiver ends
+# The event engines' idle connections to receivers.  A connection kept
+# for reuse stays an nginx connection watched for reading ("parked"): a
+# tryout that reuses it costs no epoll_ctl(), and one the receiver ends
 # while idle is let go at once (level-triggered, it would wake the worker
 # for ever), after which the next tryout opens another.  Parked connections
 # hold at most a quarter of worker_connections (64 here: 16); curl keeps
-# the others for reuse all the same, unwatched.
+# the others for reuse all the same, unwatched, the native engine closes
+# the oldest.
 
 use strict;
 use warnings;
@@ -112,7 +113,7 @@ idle connection
 
 
 
-=== TEST 3: a connection the receiver ends right after its answer (no keep-alive) is closed by curl, never parked
+=== TEST 3: a connection the receiver ends right after its answer (no keep-alive) is closed, never parked
 --- log_level: info
 --- request eval
 [(PartooTryout::tryout_request(url => "$main::R/once?status=204&close=1")) x 2,
@@ -129,15 +130,18 @@ idle connection
 
 
 
-=== TEST 4: 24 tryouts at once, twice: at most 16 connections parked, and the other 8 are reused all the same
+=== TEST 4: 24 tryouts at once, twice: at most 16 connections parked; curl reuses the other 8 all the same, the native engine closed them
 --- init
 main::rounds('many', 24);
 --- request
 GET /receiver/many.summary
---- response_body
-answers: 48
-success: 48
-connections: 24
+--- response_body_like eval
+"^answers: 48\nsuccess: 48\nconnections: "
+. PartooTryout::by_engine(curl => '24',
+                          # 24, then 8 more; fewer where one round's
+                          # tryouts do not all overlap (valgrind)
+                          native => '(?:[1-9]|[12][0-9]|3[0-2])')
+. '\n$'
 --- grep_error_log eval
 qr/partoo tryout: connection \d+ parked, \d+ parked/
 --- grep_error_log_out eval

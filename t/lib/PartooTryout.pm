@@ -21,9 +21,24 @@ our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
                  tryout_answer_like blocked_answer tryout_request
                  delivered_request exactly concurrent_tryouts
                  raw_tryout_request key_file rewrite_and_hup $API_KEY
-                 %KEYS);
+                 %KEYS $ENGINE by_engine);
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
+
+# The delivery engine of every block's http{} ("partoo_tryout_engine"):
+# $TEST_NGINX_PARTOO_ENGINE, native (the module's default) or curl.  A
+# location with partoo_tryout_thread_pool is on the thread engine anyway.
+our $ENGINE = $ENV{TEST_NGINX_PARTOO_ENGINE} || 'native';
+
+die "TEST_NGINX_PARTOO_ENGINE: native or curl, not $ENGINE\n"
+    if $ENGINE ne 'native' && $ENGINE ne 'curl';
+
+# by_engine(native => X, curl => Y): what the current engine says, for
+# the few log lines worded by the engine itself
+sub by_engine {
+    my (%by) = @_;
+    return $by{$ENGINE};
+}
 
 # An IP literal that the SSRF policy refuses: a valid body is delivered at
 # once, with no connection, to a deterministic "blocked_address" answer.
@@ -149,7 +164,25 @@ sub add_keys {
     my $http_config = $block->http_config // '';
 
     if ($http_config !~ /zone=tryout_keys:/) {
-        $block->set_value('http_config', $KEYS_ZONE . $http_config);
+        $http_config = $KEYS_ZONE . $http_config;
+    }
+
+    if ($http_config !~ /partoo_tryout_engine/) {
+        $http_config = "    partoo_tryout_engine $ENGINE;\n" . $http_config;
+    }
+
+    $block->set_value('http_config', $http_config);
+
+    # Under valgrind, nginx's 32 threads of the pool "default" (the native
+    # engine's lookups) take seconds to start, more than blocks with a 1 s
+    # timeout wait for the worker: a smaller pool for the same work.
+    my $main_config = $block->main_config // '';
+
+    if ($ENV{TEST_NGINX_USE_VALGRIND} && $ENGINE eq 'native'
+        && $main_config !~ /thread_pool\s+default\b/)
+    {
+        $block->set_value('main_config',
+                          "thread_pool default threads=2;\n$main_config");
     }
 
     add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);

@@ -11,7 +11,9 @@ package PartooTryout::Receiver;
 # side on one machine with ports of their own.  Each records every request
 # it gets, byte for byte (request line, headers in order, body), appended to
 # requests/NAME for a url path /t/NAME, and a line per request naming its
-# connection to requests/NAME.conn, before it answers; and answers as the
+# connection to requests/NAME.conn and one with the connection's TLS server
+# name (SNI, "-" for none) to requests/NAME.sni, before it answers; and
+# answers as the
 # query string says:
 #
 #   status=N      the status (200)
@@ -137,7 +139,8 @@ sub make_pki {
             '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
 
     write_file("$pki/good.ext",
-               "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n"
+               "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,"
+               . "DNS:*.tryout.localhost,DNS:*.tryout.test\n"
                . "extendedKeyUsage=serverAuth\n");
     write_file("$pki/wronghost.ext",
                "subjectAltName=DNS:wrong.example\n"
@@ -280,7 +283,8 @@ sub serve {
         my %q = map { /^([^=]*)=?(.*)$/ ? ($1 => unescape($2)) : () }
                 split /&/, $query // '';
 
-        record($cfg, $path, "$head\r\n\r\n$body");
+        record($cfg, $path, "$head\r\n\r\n$body",
+               $c->get_servername // '-');
 
         if ($q{quit_worker}) {
             quit_worker($cfg->{pid_file});
@@ -422,7 +426,7 @@ sub unescape {
 }
 
 sub record {
-    my ($cfg, $path, $raw) = @_;
+    my ($cfg, $path, $raw, $sni) = @_;
 
     (my $name = $path) =~ s{^/t/}{};
     $name =~ s/[^A-Za-z0-9_.-]/_/g;
@@ -443,6 +447,12 @@ sub record {
     print $out "$$\n";
     close $out;
     chmod 0644, "$file.conn";
+
+    open $out, '>>', "$file.sni" or die "$file.sni: $!";
+    flock $out, LOCK_EX;
+    print $out "$sni\n";
+    close $out;
+    chmod 0644, "$file.sni";
 }
 
 sub answer {
