@@ -1069,7 +1069,7 @@ ngx_http_partoo_tryout_client_connect(ngx_http_partoo_tryout_client_t *cl)
 
         if (cl->next == cl->naddrs) {
             if (cl->nallowed == 0 && cl->blocked_range) {
-                ngx_log_error(NGX_LOG_WARN, cl->log, 0,
+                ngx_log_error(NGX_LOG_INFO, cl->log, 0,
                               "partoo tryout: delivery to %s blocked (%s), "
                               "see \"partoo_tryout_allow_address\"",
                               cl->blocked_addr, cl->blocked_range);
@@ -1720,6 +1720,21 @@ ngx_http_partoo_tryout_client_read(ngx_event_t *rev)
         }
 
         if (n == 0) {
+
+            /*
+             * A clean close (close_notify) after a final status line ends
+             * a head that has no more to say, as libcurl takes it; a
+             * reset or a bare FIN there is a broken answer
+             */
+
+            if (cl->phase == ngx_http_partoo_tryout_phase_headers
+                && cl->status.code >= 200
+                && (SSL_get_shutdown(c->ssl->connection)
+                    & SSL_RECEIVED_SHUTDOWN))
+            {
+                cl->phase = ngx_http_partoo_tryout_phase_close;
+            }
+
             if (cl->phase == ngx_http_partoo_tryout_phase_close) {
                 cl->keepalive = 0;
                 ngx_http_partoo_tryout_client_finish(cl,
