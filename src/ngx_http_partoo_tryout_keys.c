@@ -208,9 +208,10 @@ static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(int64_t *orgs,
 
 
 /*
- * The zones' tag.  Not the module's, which samples zones carry: a zone
- * renamed from one use to the other by a reload must start afresh rather
- * than be handed the other kind's data.
+ * The keys zones' tag, distinct from the samples module that samples zones
+ * carry: nginx hands a zone's data to the next cycle only when name, size
+ * and tag match, so a zone renamed from one use to the other by a reload
+ * starts afresh rather than with the other kind's data.
  */
 static u_char  ngx_http_partoo_tryout_keys_tag;
 
@@ -219,9 +220,8 @@ char *
 ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    u_char                              *p;
     ssize_t                              size;
-    ngx_str_t                           *value, name, file, s;
+    ngx_str_t                           *value, name, file;
     ngx_uint_t                           i;
     ngx_shm_zone_t                      *shm_zone;
     ngx_pool_cleanup_t                  *cln;
@@ -237,32 +237,9 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
 
-            name.data = value[i].data + 5;
-
-            p = (u_char *) ngx_strchr(name.data, ':');
-
-            if (p == NULL) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = ngx_parse_size(&s);
-
-            if (size == NGX_ERROR || name.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            if (size < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "zone \"%V\" is too small", &value[i]);
+            if (ngx_http_partoo_tryout_zone_arg(cf, &value[i], &name, &size)
+                != NGX_OK)
+            {
                 return NGX_CONF_ERROR;
             }
 
