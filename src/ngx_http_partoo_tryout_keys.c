@@ -54,6 +54,7 @@
 
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_http.h"
+#include "ngx_http_partoo_tryout_util.h"
 
 
 /* pages kept free beyond two sets: partly used slab pages of each size */
@@ -208,9 +209,10 @@ static ngx_uint_t ngx_http_partoo_tryout_keys_has_org(int64_t *orgs,
 
 
 /*
- * The zones' tag.  Not the module's, which samples zones carry: a zone
- * renamed from one use to the other by a reload must start afresh rather
- * than be handed the other kind's data.
+ * The keys zones' tag, distinct from the samples module that samples zones
+ * carry: nginx hands a zone's data to the next cycle only when name, size
+ * and tag match, so a zone renamed from one use to the other by a reload
+ * starts afresh rather than with the other kind's data.
  */
 static u_char  ngx_http_partoo_tryout_keys_tag;
 
@@ -219,9 +221,8 @@ char *
 ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    u_char                              *p;
     ssize_t                              size;
-    ngx_str_t                           *value, name, file, s;
+    ngx_str_t                           *value, name, file;
     ngx_uint_t                           i;
     ngx_shm_zone_t                      *shm_zone;
     ngx_pool_cleanup_t                  *cln;
@@ -237,32 +238,9 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
 
-            name.data = value[i].data + 5;
-
-            p = (u_char *) ngx_strchr(name.data, ':');
-
-            if (p == NULL) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = ngx_parse_size(&s);
-
-            if (size == NGX_ERROR || name.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone size \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            if (size < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "zone \"%V\" is too small", &value[i]);
+            if (ngx_http_partoo_tryout_zone_arg(cf, &value[i], &name, &size)
+                != NGX_OK)
+            {
                 return NGX_CONF_ERROR;
             }
 
@@ -371,73 +349,62 @@ static char *
 ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
-    char                                *rv;
-    u_char                              *buf, *p, *last;
-    size_t                               size;
-    ssize_t                              n;
-    ngx_fd_t                             fd;
-    ngx_msec_t                           start;
-    ngx_file_info_t                      fi;
+    u_char                         *buf;
+    size_t                          size;
+    ngx_msec_t                      start;
+    ngx_http_partoo_tryout_file_e   rc;
 
     ngx_time_update();
     start = ngx_current_msec;
 
-    fd = ngx_open_file(ctx->file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    /* no limit but memory: one byte less, for the NUL after the text */
 
-    if (fd == NGX_INVALID_FILE) {
+    rc = ngx_http_partoo_tryout_read_file((char *) ctx->file.data,
+                                          NGX_MAX_SIZE_T_VALUE - 1,
+                                          &buf, &size);
+    switch (rc) {
+
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_OK:
+        break;
+
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_OPEN:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "key file \"%V\": " ngx_open_file_n " failed",
                            &ctx->file);
         return NGX_CONF_ERROR;
-    }
 
-    rv = NGX_CONF_ERROR;
-    buf = NULL;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_STAT:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "key file \"%V\": " ngx_fd_info_n " failed",
                            &ctx->file);
-        goto done;
-    }
+        return NGX_CONF_ERROR;
 
-    if (!ngx_is_file(&fi)) {
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_NOT_REGULAR:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "key file \"%V\": not a regular file", &ctx->file);
-        goto done;
-    }
+        return NGX_CONF_ERROR;
 
-    size = (size_t) ngx_file_size(&fi);
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_READ:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "key file \"%V\": " ngx_read_fd_n " failed",
+                           &ctx->file);
+        return NGX_CONF_ERROR;
+
+    case NGX_HTTP_PARTOO_TRYOUT_FILE_CHANGED:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\": changed while read", &ctx->file);
+        return NGX_CONF_ERROR;
+
+    default: /* FILE_NOMEM, or FILE_TOO_LARGE: more than memory can hold */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\": out of memory", &ctx->file);
+        return NGX_CONF_ERROR;
+    }
 
     /* NUL-terminated, so that a look past the last byte finds no token */
 
-    buf = ngx_alloc(size + 1, cf->log);
-    if (buf == NULL) {
-        goto done;
-    }
+    if (ngx_http_partoo_tryout_keys_file_parse(&ctx->kf, buf, size) != 0) {
 
-    for (p = buf, last = buf + size; p < last; p += n) {
-        n = ngx_read_fd(fd, p, last - p);
-
-        if (n == -1) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "key file \"%V\": " ngx_read_fd_n " failed",
-                               &ctx->file);
-            goto done;
-        }
-
-        if (n == 0) {
-            /* the file shrank while read: take what there is */
-            last = p;
-            break;
-        }
-    }
-
-    *last = '\0';
-
-    if (ngx_http_partoo_tryout_keys_file_parse(&ctx->kf, buf, last - buf)
-        != 0)
-    {
         if (ctx->kf.error[0] == '\0') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "key file \"%V\": out of memory", &ctx->file);
@@ -455,32 +422,19 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
                                ctx->kf.error);
         }
 
-        goto done;
+        /* wiped: plaintext keys were in it */
+        ngx_http_partoo_tryout_file_free(buf, size);
+        ngx_http_partoo_tryout_keys_free_parsed(ctx);
+
+        return NGX_CONF_ERROR;
     }
+
+    ngx_http_partoo_tryout_file_free(buf, size);
 
     ngx_time_update();
     ctx->parse_time = ngx_current_msec - start;
 
-    rv = NGX_CONF_OK;
-
-done:
-
-    if (buf) {
-        /* plaintext keys were in it */
-        ngx_explicit_memzero(buf, size + 1);
-        ngx_free(buf);
-    }
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%V\" failed", &ctx->file);
-    }
-
-    if (rv != NGX_CONF_OK) {
-        ngx_http_partoo_tryout_keys_free_parsed(ctx);
-    }
-
-    return rv;
+    return NGX_CONF_OK;
 }
 
 

@@ -77,7 +77,4 @@ ngx_int_t ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     ngx_shm_zone_t *shm_zone, ngx_http_partoo_tryout_auth_t *auth);
 
 
-extern ngx_module_t  ngx_http_partoo_tryout_module;
-
-
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_KEYS_H_INCLUDED_ */

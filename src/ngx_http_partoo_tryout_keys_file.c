@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "ngx_http_partoo_tryout_keys_file.h"
+#include "ngx_http_partoo_tryout_util.h"
 
 
 /* user_ids and org lists are carved from blocks of this size, or larger */
@@ -40,21 +41,19 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_file_role_t;
 
 
-static unsigned char *ngx_http_partoo_tryout_keys_file_list(
-    ngx_http_partoo_tryout_keys_file_t *kf, unsigned char *buf,
-    unsigned char *p, unsigned char *last);
-static unsigned char *ngx_http_partoo_tryout_keys_file_ws(unsigned char *p,
-    unsigned char *last);
+static const char *ngx_http_partoo_tryout_keys_file_list(
+    ngx_http_partoo_tryout_keys_file_t *kf, const char *text, const char *p,
+    const char *last);
 static void ngx_http_partoo_tryout_keys_file_syntax(
-    ngx_http_partoo_tryout_keys_file_t *kf, unsigned char *buf,
-    unsigned char *p, json_error_t *error);
+    ngx_http_partoo_tryout_keys_file_t *kf, const char *text, const char *p,
+    json_error_t *error);
 static const char *ngx_http_partoo_tryout_keys_file_reason(
     const json_error_t *error);
 static void ngx_http_partoo_tryout_keys_file_expected(
-    ngx_http_partoo_tryout_keys_file_t *kf, unsigned char *buf,
-    unsigned char *p, const char *what);
-static void ngx_http_partoo_tryout_keys_file_position(unsigned char *buf,
-    unsigned char *pos, size_t *line, size_t *column);
+    ngx_http_partoo_tryout_keys_file_t *kf, const char *text, const char *p,
+    const char *what);
+static void ngx_http_partoo_tryout_keys_file_position(const char *text,
+    const char *pos, size_t *line, size_t *column);
 static int ngx_http_partoo_tryout_keys_file_entry(
     ngx_http_partoo_tryout_keys_file_t *kf, json_t *obj, size_t index);
 static int ngx_http_partoo_tryout_keys_file_org_ids(
@@ -127,16 +126,17 @@ int
 ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
     unsigned char *buf, size_t len)
 {
-    int             found, is_keys;
-    size_t          i;
-    json_t         *value;
-    json_error_t    error;
-    unsigned char  *p, *last;
+    int            found, is_keys;
+    size_t         i;
+    json_t        *value;
+    json_error_t   error;
+    const char    *text, *p, *last;
 
     kf->error_index = NGX_HTTP_PARTOO_TRYOUT_KEYS_FILE_NO_ENTRY;
     kf->error[0] = '\0';
 
-    last = buf + len;
+    text = (const char *) buf;
+    last = text + len;
 
     /* about 100 bytes of JSON per key: room without regrowing, mostly */
 
@@ -147,35 +147,35 @@ ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
         return -1;
     }
 
-    p = ngx_http_partoo_tryout_keys_file_ws(buf, last);
+    p = ngx_http_partoo_tryout_json_skip_ws(text, last);
 
     if (*p != '{') {
-        value = json_loadb((char *) buf, len, JSON_DECODE_ANY, &error);
+        value = json_loadb(text, len, JSON_DECODE_ANY, &error);
 
         if (value) {
             json_decref(value);
             goto not_keys;
         }
 
-        ngx_http_partoo_tryout_keys_file_syntax(kf, buf, buf, &error);
+        ngx_http_partoo_tryout_keys_file_syntax(kf, text, text, &error);
         return -1;
     }
 
     found = 0;
 
     for ( ;; ) {
-        p = ngx_http_partoo_tryout_keys_file_ws(p + 1, last);
+        p = ngx_http_partoo_tryout_json_skip_ws(p + 1, last);
 
         if (*p == '}' && !found) {
             goto not_keys;
         }
 
-        value = json_loadb((char *) p, last - p,
+        value = json_loadb(p, last - p,
                            JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK, &error);
 
         if (value == NULL || !json_is_string(value)) {
             json_decref(value);
-            ngx_http_partoo_tryout_keys_file_expected(kf, buf, p, "string");
+            ngx_http_partoo_tryout_keys_file_expected(kf, text, p, "string");
             return -1;
         }
 
@@ -184,14 +184,14 @@ ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
 
         json_decref(value);
 
-        p = ngx_http_partoo_tryout_keys_file_ws(p + error.position, last);
+        p = ngx_http_partoo_tryout_json_skip_ws(p + error.position, last);
 
         if (*p != ':') {
-            ngx_http_partoo_tryout_keys_file_expected(kf, buf, p, "':'");
+            ngx_http_partoo_tryout_keys_file_expected(kf, text, p, "':'");
             return -1;
         }
 
-        p = ngx_http_partoo_tryout_keys_file_ws(p + 1, last);
+        p = ngx_http_partoo_tryout_json_skip_ws(p + 1, last);
 
         if (is_keys) {
             if (found++) {
@@ -205,7 +205,7 @@ ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
                 goto not_keys;
             }
 
-            p = ngx_http_partoo_tryout_keys_file_list(kf, buf, p, last);
+            p = ngx_http_partoo_tryout_keys_file_list(kf, text, p, last);
             if (p == NULL) {
                 return -1;
             }
@@ -213,11 +213,11 @@ ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
         } else {
             /* another member: checked as JSON, and ignored */
 
-            value = json_loadb((char *) p, last - p,
+            value = json_loadb(p, last - p,
                                JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
                                |JSON_REJECT_DUPLICATES, &error);
             if (value == NULL) {
-                ngx_http_partoo_tryout_keys_file_syntax(kf, buf, p, &error);
+                ngx_http_partoo_tryout_keys_file_syntax(kf, text, p, &error);
                 return -1;
             }
 
@@ -225,14 +225,14 @@ ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
             p += error.position;
         }
 
-        p = ngx_http_partoo_tryout_keys_file_ws(p, last);
+        p = ngx_http_partoo_tryout_json_skip_ws(p, last);
 
         if (*p == '}') {
             break;
         }
 
         if (*p != ',') {
-            ngx_http_partoo_tryout_keys_file_expected(kf, buf, p,
+            ngx_http_partoo_tryout_keys_file_expected(kf, text, p,
                                                       "',' or '}'");
             return -1;
         }
@@ -242,10 +242,10 @@ ngx_http_partoo_tryout_keys_file_parse(ngx_http_partoo_tryout_keys_file_t *kf,
         goto not_keys;
     }
 
-    p = ngx_http_partoo_tryout_keys_file_ws(p + 1, last);
+    p = ngx_http_partoo_tryout_json_skip_ws(p + 1, last);
 
     if (p != last) {
-        ngx_http_partoo_tryout_keys_file_expected(kf, buf, p, "end of file");
+        ngx_http_partoo_tryout_keys_file_expected(kf, text, p, "end of file");
         return -1;
     }
 
@@ -309,16 +309,16 @@ ngx_http_partoo_tryout_keys_file_free(ngx_http_partoo_tryout_keys_file_t *kf)
 
 /* "p" is at '[': returns the position after the matching ']' */
 
-static unsigned char *
+static const char *
 ngx_http_partoo_tryout_keys_file_list(ngx_http_partoo_tryout_keys_file_t *kf,
-    unsigned char *buf, unsigned char *p, unsigned char *last)
+    const char *text, const char *p, const char *last)
 {
     int            rc;
     size_t         i;
     json_t        *obj;
     json_error_t   error;
 
-    p = ngx_http_partoo_tryout_keys_file_ws(p + 1, last);
+    p = ngx_http_partoo_tryout_json_skip_ws(p + 1, last);
 
     if (*p == ']') {
         return p + 1;
@@ -326,11 +326,11 @@ ngx_http_partoo_tryout_keys_file_list(ngx_http_partoo_tryout_keys_file_t *kf,
 
     for (i = 0; /* void */ ; i++) {
 
-        obj = json_loadb((char *) p, last - p,
+        obj = json_loadb(p, last - p,
                          JSON_DECODE_ANY|JSON_DISABLE_EOF_CHECK
                          |JSON_REJECT_DUPLICATES, &error);
         if (obj == NULL) {
-            ngx_http_partoo_tryout_keys_file_syntax(kf, buf, p, &error);
+            ngx_http_partoo_tryout_keys_file_syntax(kf, text, p, &error);
             return NULL;
         }
 
@@ -344,33 +344,20 @@ ngx_http_partoo_tryout_keys_file_list(ngx_http_partoo_tryout_keys_file_t *kf,
             return NULL;
         }
 
-        p = ngx_http_partoo_tryout_keys_file_ws(p, last);
+        p = ngx_http_partoo_tryout_json_skip_ws(p, last);
 
         if (*p == ']') {
             return p + 1;
         }
 
         if (*p != ',') {
-            ngx_http_partoo_tryout_keys_file_expected(kf, buf, p,
+            ngx_http_partoo_tryout_keys_file_expected(kf, text, p,
                                                       "',' or ']'");
             return NULL;
         }
 
-        p = ngx_http_partoo_tryout_keys_file_ws(p + 1, last);
+        p = ngx_http_partoo_tryout_json_skip_ws(p + 1, last);
     }
-}
-
-
-static unsigned char *
-ngx_http_partoo_tryout_keys_file_ws(unsigned char *p, unsigned char *last)
-{
-    while (p < last
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
-
-    return p;
 }
 
 
@@ -382,11 +369,11 @@ ngx_http_partoo_tryout_keys_file_ws(unsigned char *p, unsigned char *last)
 
 static void
 ngx_http_partoo_tryout_keys_file_syntax(ngx_http_partoo_tryout_keys_file_t *kf,
-    unsigned char *buf, unsigned char *p, json_error_t *error)
+    const char *text, const char *p, json_error_t *error)
 {
     size_t  line, column;
 
-    ngx_http_partoo_tryout_keys_file_position(buf, p + error->position,
+    ngx_http_partoo_tryout_keys_file_position(text, p + error->position,
                                               &line, &column);
 
     ngx_http_partoo_tryout_keys_file_error(kf,
@@ -449,12 +436,12 @@ ngx_http_partoo_tryout_keys_file_reason(const json_error_t *error)
 
 static void
 ngx_http_partoo_tryout_keys_file_expected(
-    ngx_http_partoo_tryout_keys_file_t *kf, unsigned char *buf,
-    unsigned char *p, const char *what)
+    ngx_http_partoo_tryout_keys_file_t *kf, const char *text, const char *p,
+    const char *what)
 {
     size_t  line, column;
 
-    ngx_http_partoo_tryout_keys_file_position(buf, p + 1, &line, &column);
+    ngx_http_partoo_tryout_keys_file_position(text, p + 1, &line, &column);
 
     /* never the byte found: it may start a plaintext key */
 
@@ -470,15 +457,15 @@ ngx_http_partoo_tryout_keys_file_expected(
 /* line and column (of bytes) of the byte before "pos", as jansson counts */
 
 static void
-ngx_http_partoo_tryout_keys_file_position(unsigned char *buf,
-    unsigned char *pos, size_t *line, size_t *column)
+ngx_http_partoo_tryout_keys_file_position(const char *text,
+    const char *pos, size_t *line, size_t *column)
 {
-    unsigned char  *p, *nl;
+    const char  *p, *nl;
 
     *line = 1;
-    nl = buf - 1;
+    nl = text - 1;
 
-    for (p = buf; p < pos - 1; p++) {
+    for (p = text; p < pos - 1; p++) {
         if (*p == '\n') {
             (*line)++;
             nl = p;

@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_partoo_tryout_payload.h"
+#include "ngx_http_partoo_tryout_validate.h"
 #include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_http.h"
 
@@ -126,12 +127,6 @@ static ngx_int_t ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf);
 #define NGX_HTTP_PARTOO_TRYOUT_SAMPLES_ZONE_LIMIT                             \
     "{\"errors\":{\"json\":\"sample too large for the samples zone "          \
     "(at most %uz bytes)\"}}"
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_json =
-    ngx_string("{\"errors\":{\"json\":\"invalid JSON body\"}}");
-
-static ngx_str_t  ngx_http_partoo_tryout_samples_err_object =
-    ngx_string("{\"errors\":{\"json\":\"must be an object\"}}");
 
 static ngx_str_t  ngx_http_partoo_tryout_samples_err_not_found =
     ngx_string("{\"errors\":{\"json\":\"sample not found\"}}");
@@ -480,13 +475,13 @@ ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
 
     case NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_INVALID:
         return ngx_http_partoo_tryout_send(r, NGX_HTTP_BAD_REQUEST,
-                               ngx_http_partoo_tryout_samples_err_json.data,
-                               ngx_http_partoo_tryout_samples_err_json.len);
+                        (u_char *) ngx_http_partoo_tryout_err_invalid_json.data,
+                        ngx_http_partoo_tryout_err_invalid_json.len);
 
     case NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_NOT_OBJECT:
         return ngx_http_partoo_tryout_send(r, NGX_HTTP_BAD_REQUEST,
-                             ngx_http_partoo_tryout_samples_err_object.data,
-                             ngx_http_partoo_tryout_samples_err_object.len);
+                          (u_char *) ngx_http_partoo_tryout_err_not_object.data,
+                          ngx_http_partoo_tryout_err_not_object.len);
 
     default:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -70,12 +70,6 @@
 #define ngx_http_partoo_tryout_string(s)    { s, sizeof(s) - 1 }
 
 
-typedef struct {
-    const char                     *data;
-    size_t                          len;
-} ngx_http_partoo_tryout_str_t;
-
-
 typedef enum {
     NGX_HTTP_PARTOO_TRYOUT_MSG_NONE = 0,
     NGX_HTTP_PARTOO_TRYOUT_MSG_REQUIRED,
@@ -252,11 +246,11 @@ static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_events[] = {
 };
 
 
-static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_invalid_json =
+const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_err_invalid_json =
     ngx_http_partoo_tryout_string("{\"errors\":{\"json\":"
                                   "\"invalid JSON body\"}}");
 
-static const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_not_object =
+const ngx_http_partoo_tryout_str_t  ngx_http_partoo_tryout_err_not_object =
     ngx_http_partoo_tryout_string("{\"errors\":{\"json\":"
                                   "\"must be an object\"}}");
 
@@ -407,7 +401,7 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
                                            NGX_HTTP_PARTOO_TRYOUT_MAX_DEPTH)))
     {
         return ngx_http_partoo_tryout_item_error(item,
-                                         &ngx_http_partoo_tryout_invalid_json);
+                                     &ngx_http_partoo_tryout_err_invalid_json);
     }
 
     /* a held arena, or hooks someone replaced: jansson's usual memory */
@@ -433,13 +427,13 @@ ngx_http_partoo_tryout_validate(ngx_http_partoo_tryout_validator_t *v,
         }
 
         return ngx_http_partoo_tryout_item_error(item,
-                                         &ngx_http_partoo_tryout_invalid_json);
+                                     &ngx_http_partoo_tryout_err_invalid_json);
     }
 
     if (!json_is_object(root)) {
         ngx_http_partoo_tryout_drop(arena, root);
         return ngx_http_partoo_tryout_item_error(item,
-                                           &ngx_http_partoo_tryout_not_object);
+                                       &ngx_http_partoo_tryout_err_not_object);
     }
 
     items = json_object_get(root, "items");

@@ -29,6 +29,12 @@ typedef enum {
 } ngx_http_partoo_tryout_verdict_e;
 
 
+typedef struct {
+    const char                     *data;
+    size_t                          len;
+} ngx_http_partoo_tryout_str_t;
+
+
 typedef struct ngx_http_partoo_tryout_validator_s
     ngx_http_partoo_tryout_validator_t;
 
@@ -88,6 +94,16 @@ ngx_http_partoo_tryout_verdict_e ngx_http_partoo_tryout_validate(
     ngx_http_partoo_tryout_validator_t *v, const char *body, size_t len,
     ngx_http_partoo_tryout_item_t *item);
 void ngx_http_partoo_tryout_item_free(ngx_http_partoo_tryout_item_t *item);
+
+
+/*
+ * The 400 bodies for a body that is not JSON, or not a JSON object: the
+ * samples API answers its PUT with the same bytes.
+ */
+extern const ngx_http_partoo_tryout_str_t
+    ngx_http_partoo_tryout_err_invalid_json;
+extern const ngx_http_partoo_tryout_str_t
+    ngx_http_partoo_tryout_err_not_object;
 
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_VALIDATE_H_INCLUDED_ */

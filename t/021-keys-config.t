@@ -130,7 +130,7 @@ qr{\[emerg\] .*invalid zone size "zone=tryout_keys"}
     }
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*zone "zone=tryout_keys:16k" is too small}
+qr{\[emerg\] .*zone "zone=tryout_keys:16k" is too small, at least 32k in }
 
 
 

@@ -1,4 +1,4 @@
-# What "nginx -t" says about the payload, samples and signing directives:
+# What "nginx -t" says about the payload, samples, zone and signing directives:
 # each bad value is refused with a message that names the directive, the
 # value or file, and the problem.  Plain Test::More: it writes configs and
 # runs $TEST_NGINX_BINARY -t itself, under valgrind too when
@@ -270,18 +270,25 @@ conf_ok('the zone declared after its users', $keys,
 conf_fails('no zone parameter', 'partoo_tryout_samples_zone samples:64k;',
            '', 'invalid parameter "samples:64k"');
 
-conf_fails('a zone without a size', 'partoo_tryout_samples_zone zone=s;',
-           '', 'invalid zone size "zone=s"');
+# both zone directives read "zone=NAME:SIZE" alike and say the same
 
-conf_fails('a zone with a bad size',
-           'partoo_tryout_samples_zone zone=s:lots;', '',
-           'invalid zone "zone=s:lots"');
+for my $d ('partoo_tryout_samples_zone %s;',
+           "partoo_tryout_keys_zone %s file=$dir/keys.json;")
+{
+    my ($directive) = $d =~ /^(\S+)/;
 
-conf_fails('a zone without a name', 'partoo_tryout_samples_zone zone=:1m;',
-           '', 'invalid zone "zone=:1m"');
+    conf_fails("$directive: a zone without a size", sprintf($d, 'zone=s'),
+               '', 'invalid zone size "zone=s"');
 
-conf_fails('a zone too small', 'partoo_tryout_samples_zone zone=s:16k;',
-           '', 'zone "zone=s:16k" is too small, at least 32k');
+    conf_fails("$directive: a zone with a bad size",
+               sprintf($d, 'zone=s:lots'), '', 'invalid zone "zone=s:lots"');
+
+    conf_fails("$directive: a zone without a name",
+               sprintf($d, 'zone=:1m'), '', 'invalid zone "zone=:1m"');
+
+    conf_fails("$directive: a zone too small", sprintf($d, 'zone=s:16k'),
+               '', 'zone "zone=s:16k" is too small, at least 32k');
+}
 
 conf_fails('the same zone twice', "$zone\n$zone", '',
            'partoo_tryout_samples_zone "samples" is duplicate');
