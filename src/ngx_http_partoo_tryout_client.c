@@ -177,6 +177,8 @@ typedef struct {
 static ngx_int_t ngx_http_partoo_tryout_client_parse_url(
     ngx_http_partoo_tryout_client_t *cl, ngx_str_t *url, ngx_str_t *path,
     ngx_str_t *authority);
+static ngx_int_t ngx_http_partoo_tryout_client_log_url(
+    ngx_http_partoo_tryout_client_t *cl, ngx_str_t *url);
 static ngx_int_t ngx_http_partoo_tryout_client_request(
     ngx_http_partoo_tryout_client_t *cl, ngx_str_t *path,
     ngx_str_t *authority, const ngx_http_partoo_tryout_header_t *headers,
@@ -522,12 +524,14 @@ ngx_http_partoo_tryout_client_parse_url(ngx_http_partoo_tryout_client_t *cl,
     u_char     *p, *last, *auth, *auth_end, *host_end, *q, *at, *path_end;
     ngx_int_t   port;
 
+    /* logged as the libcurl engines log it, whether it parses or not */
+
+    if (ngx_http_partoo_tryout_client_log_url(cl, url) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     p = url->data;
     last = url->data + url->len;
-
-    /* for the log until parsed: the url up to its authority */
-
-    cl->log_url = *url;
 
     if (url->len < sizeof("https://") - 1
         || ngx_strncasecmp(p, (u_char *) "https://", sizeof("https://") - 1)
@@ -616,24 +620,36 @@ ngx_http_partoo_tryout_client_parse_url(ngx_http_partoo_tryout_client_t *cl,
     path->data = auth_end;
     path->len = path_end - auth_end;
 
-    /* logged: scheme, host, port and path; no userinfo, no query */
+    return NGX_OK;
+}
 
-    q = ngx_strlchr(auth_end, path_end, '?');
-    if (q == NULL) {
-        q = path_end;
-    }
 
-    cl->log_url.len = sizeof("https://") - 1 + (auth_end - auth)
-                      + (q - auth_end);
-    cl->log_url.data = ngx_pnalloc(cl->request->pool, cl->log_url.len);
+/*
+ * The url as the log may show it, decided by the address policy's one
+ * function for all engines: no userinfo, query or fragment, where
+ * receivers put credentials.  Kept in the request's pool, since every
+ * log line of the delivery names it.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_client_log_url(ngx_http_partoo_tryout_client_t *cl,
+    ngx_str_t *url)
+{
+    size_t       len;
+    static char  buf[NGX_HTTP_PARTOO_TRYOUT_ADDR_URL_LOG_LEN];
+
+    len = ngx_http_partoo_tryout_addr_log_url((char *) url->data, url->len,
+                                              buf, sizeof(buf));
+
+    cl->log_url.data = ngx_pnalloc(cl->request->pool, len);
     if (cl->log_url.data == NULL) {
-        cl->log_url = *url;
+        /* nothing of the url: it is not made safe to show */
+        ngx_str_set(&cl->log_url, "(invalid-url)");
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(cl->log_url.data, "https://", sizeof("https://") - 1);
-    p = ngx_cpymem(p, auth, auth_end - auth);
-    ngx_memcpy(p, auth_end, q - auth_end);
+    ngx_memcpy(cl->log_url.data, buf, len);
+    cl->log_url.len = len;
 
     return NGX_OK;
 }

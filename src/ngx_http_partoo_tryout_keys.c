@@ -125,18 +125,6 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_shctx_t;
 
 
-/* what a lookup copies out of the set */
-
-typedef struct {
-    int64_t                              org_id;
-    ngx_uint_t                           role;
-    ngx_uint_t                           has_org;   /* the org_id argument */
-    size_t                               user_id_len;
-    u_char                               user_id[
-                                         NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX];
-} ngx_http_partoo_tryout_keys_found_t;
-
-
 /* the zone's process-local side: shm_zone->data */
 
 typedef struct {
@@ -195,8 +183,6 @@ static void ngx_http_partoo_tryout_keys_free_parsed(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
 static void ngx_http_partoo_tryout_keys_cleanup(void *data);
 
-static ngx_table_elt_t *ngx_http_partoo_tryout_keys_header(
-    ngx_http_request_t *r);
 static ngx_uint_t ngx_http_partoo_tryout_keys_lookup(
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *digest, int64_t org_id,
     ngx_http_partoo_tryout_keys_found_t *found);
@@ -1112,137 +1098,29 @@ ngx_http_partoo_tryout_keys_zone_check(ngx_conf_t *cf,
 }
 
 
+/*
+ * The key's record: NGX_OK and "found" filled, NGX_DECLINED for an unknown
+ * key, NGX_ERROR if SHA-256 failed.  "org_id" is the argument's, or 0.
+ */
+
 ngx_int_t
-ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
-    ngx_shm_zone_t *shm_zone, ngx_http_partoo_tryout_auth_t *auth)
+ngx_http_partoo_tryout_keys_find(ngx_shm_zone_t *shm_zone, u_char *key,
+    size_t len, int64_t org_id, ngx_http_partoo_tryout_keys_found_t *found)
 {
-    int64_t                               org_id;
-    ngx_int_t                             rc, arg;
-    ngx_table_elt_t                      *h;
-    ngx_http_partoo_tryout_keys_zone_t   *ctx;
-    ngx_http_partoo_tryout_keys_found_t   found;
-    u_char                                digest[SHA256_DIGEST_LENGTH];
+    ngx_http_partoo_tryout_keys_zone_t  *ctx;
+    u_char                               digest[SHA256_DIGEST_LENGTH];
 
     ctx = shm_zone->data;
 
-    auth->resolved = 1;
-    auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_UNAUTHENTICATED;
-
-    h = ngx_http_partoo_tryout_keys_header(r);
-
-    if (h == NULL || h->value.len == 0) {
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "partoo tryout: no api key");
-        return NGX_OK;
-    }
-
-    if (ngx_http_partoo_tryout_keys_hash(ctx, h->value.data, h->value.len,
-                                         digest)
-        != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "partoo tryout: SHA-256 failed");
+    if (ngx_http_partoo_tryout_keys_hash(ctx, key, len, digest) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    org_id = 0;
-    arg = ngx_http_partoo_tryout_org_id_arg(&r->args, &org_id);
-
-    rc = NGX_OK;
-
-    if (!ngx_http_partoo_tryout_keys_lookup(ctx, digest,
-                                            arg == NGX_OK ? org_id : 0,
-                                            &found))
-    {
-        goto done;
+    if (!ngx_http_partoo_tryout_keys_lookup(ctx, digest, org_id, found)) {
+        return NGX_DECLINED;
     }
 
-    auth->user_id.data = ngx_pnalloc(r->pool, found.user_id_len);
-    if (auth->user_id.data == NULL) {
-        rc = NGX_ERROR;
-        goto done;
-    }
-
-    ngx_memcpy(auth->user_id.data, found.user_id, found.user_id_len);
-    auth->user_id.len = found.user_id_len;
-
-    auth->role = found.role;
-
-    if (arg == NGX_ERROR) {
-        auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_BAD_ORG_ID;
-
-    } else if (found.role != NGX_HTTP_PARTOO_TRYOUT_ROLE_PROVIDER) {
-        /* acts on its own org, and on no other */
-        auth->org_id = found.org_id;
-
-        auth->verdict = (arg == NGX_OK && org_id != found.org_id)
-                        ? NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN
-                        : NGX_HTTP_PARTOO_TRYOUT_AUTH_OK;
-
-    } else if (arg == NGX_DECLINED) {
-        auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_REQUIRED;
-
-    } else if (found.has_org) {
-        auth->org_id = org_id;
-        auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_OK;
-
-    } else {
-        auth->verdict = NGX_HTTP_PARTOO_TRYOUT_AUTH_ORG_FORBIDDEN;
-    }
-
-done:
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "partoo tryout: api key %s, user_id \"%V\", verdict %d",
-                   auth->user_id.len ? "found" : "unknown", &auth->user_id,
-                   auth->verdict);
-
-    return rc;
-}
-
-
-/* x-APIKey in any letter case; a request that sends it twice is refused */
-
-static ngx_table_elt_t *
-ngx_http_partoo_tryout_keys_header(ngx_http_request_t *r)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *found;
-
-    found = NULL;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len != sizeof("x-apikey") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "x-apikey",
-                               sizeof("x-apikey") - 1)
-               != 0)
-        {
-            continue;
-        }
-
-        if (found) {
-            return NULL;
-        }
-
-        found = &h[i];
-    }
-
-    return found;
+    return NGX_OK;
 }
 
 

@@ -50,6 +50,18 @@ typedef struct {
 } ngx_http_partoo_tryout_auth_t;
 
 
+/* what a lookup copies out of the zone's set */
+
+typedef struct {
+    int64_t                              org_id;
+    ngx_uint_t                           role;
+    ngx_uint_t                           has_org;   /* the org_id argument */
+    size_t                               user_id_len;
+    u_char                               user_id[
+                                         NGX_HTTP_PARTOO_TRYOUT_USER_ID_MAX];
+} ngx_http_partoo_tryout_keys_found_t;
+
+
 /* "partoo_tryout_keys_zone zone=NAME:SIZE file=PATH" */
 char *ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -70,8 +82,16 @@ ngx_int_t ngx_http_partoo_tryout_keys_zone_check(ngx_conf_t *cf,
 ngx_int_t ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle);
 
 /*
- * Hashes x-APIKey, looks it up and applies the org_id rules; NGX_ERROR
- * only when memory runs out.
+ * The record of a key: NGX_OK, NGX_DECLINED for an unknown key, NGX_ERROR
+ * if hashing failed; "org_id" (the argument, or 0) sets found->has_org.
+ */
+ngx_int_t ngx_http_partoo_tryout_keys_find(ngx_shm_zone_t *shm_zone,
+    u_char *key, size_t len, int64_t org_id,
+    ngx_http_partoo_tryout_keys_found_t *found);
+
+/*
+ * keys_auth.c: hashes x-APIKey, looks it up and applies the org_id rules;
+ * NGX_ERROR only when memory runs out.
  */
 ngx_int_t ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
     ngx_shm_zone_t *shm_zone, ngx_http_partoo_tryout_auth_t *auth);

@@ -1,0 +1,22 @@
+
+/*
+ * Copyright (C) Partoo tryout module authors
+ *
+ * The tryout's embedded variables: who the key is ($partoo_tryout_org_id,
+ * $partoo_tryout_user_id) and what the delivery left ($partoo_tryout_status,
+ * _error, _response_status, _duration).
+ */
+
+
+#ifndef _NGX_HTTP_PARTOO_TRYOUT_VARIABLES_H_INCLUDED_
+#define _NGX_HTTP_PARTOO_TRYOUT_VARIABLES_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+ngx_int_t ngx_http_partoo_tryout_add_variables(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_PARTOO_TRYOUT_VARIABLES_H_INCLUDED_ */
