@@ -429,7 +429,7 @@ ngx_http_partoo_tryout_client_start(ngx_http_request_t *r,
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, cl->log, 0,
-                      "partoo tryout: cannot deliver to \"%V\"",
+                      "partoo_tryout: cannot deliver to \"%V\"",
                       &cl->log_url);
         return NGX_ERROR;
     }
@@ -489,7 +489,7 @@ ngx_http_partoo_tryout_client_start(ngx_http_request_t *r,
     cln->data = cl;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cl->log, 0,
-                   "partoo tryout: delivery to \"%V\" started, %ui in flight",
+                   "partoo_tryout: delivery to \"%V\" started, %ui in flight",
                    &cl->log_url, ngx_http_partoo_tryout_client.in_flight);
 
     if (cl->literal) {
@@ -1086,7 +1086,7 @@ ngx_http_partoo_tryout_client_connect(ngx_http_partoo_tryout_client_t *cl)
         if (cl->next == cl->naddrs) {
             if (cl->nallowed == 0 && cl->blocked_range) {
                 ngx_log_error(NGX_LOG_INFO, cl->log, 0,
-                              "partoo tryout: delivery to %s blocked (%s), "
+                              "partoo_tryout: delivery to %s blocked (%s), "
                               "see \"partoo_tryout_allow_address\"",
                               cl->blocked_addr, cl->blocked_range);
 
@@ -1159,7 +1159,7 @@ ngx_http_partoo_tryout_client_connect(ngx_http_partoo_tryout_client_t *cl)
             c->pool->log = cl->log;
 
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
-                           "partoo tryout: kept connection %d reused", c->fd);
+                           "partoo_tryout: kept connection %d reused", c->fd);
 
             c->write->handler = ngx_http_partoo_tryout_client_send;
             c->read->handler = ngx_http_partoo_tryout_client_read;
@@ -1207,7 +1207,7 @@ ngx_http_partoo_tryout_client_connect(ngx_http_partoo_tryout_client_t *cl)
             ngx_free(conn);
 
             ngx_log_error(NGX_LOG_ERR, cl->log, 0,
-                          "partoo tryout: no connection could be opened to "
+                          "partoo_tryout: no connection could be opened to "
                           "%V for the delivery", &addr->name);
 
             ngx_http_partoo_tryout_client_finish(cl,
@@ -2059,7 +2059,7 @@ ngx_http_partoo_tryout_client_broken(ngx_http_partoo_tryout_client_t *cl,
            == NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
-                       "partoo tryout: kept connection failed (%s), retried",
+                       "partoo_tryout: kept connection failed (%s), retried",
                        reason);
 
         ngx_http_partoo_tryout_client_restore(cl);
@@ -2174,7 +2174,7 @@ ngx_http_partoo_tryout_client_done(ngx_event_t *ev)
 
     if (cl->error != NGX_HTTP_PARTOO_TRYOUT_DELIVERED) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "partoo tryout: delivery to \"%V\" failed (%V): %s",
+                      "partoo_tryout: delivery to \"%V\" failed (%V): %s",
                       &cl->log_url,
                       ngx_http_partoo_tryout_deliver_error_name(cl->error),
                       cl->reason ? cl->reason
@@ -2184,7 +2184,7 @@ ngx_http_partoo_tryout_client_done(ngx_event_t *ev)
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "partoo tryout: delivery to \"%V\" done, status %ui, "
+                   "partoo_tryout: delivery to \"%V\" done, status %ui, "
                    "%M ms", &cl->log_url, d->response_status, d->duration);
 
     d->handler(r);
@@ -2245,7 +2245,7 @@ ngx_http_partoo_tryout_client_cleanup(void *data)
     }
 
     ngx_log_error(NGX_LOG_INFO, cl->log, 0,
-                  "partoo tryout: client went away, the delivery to \"%V\" "
+                  "partoo_tryout: client went away, the delivery to \"%V\" "
                   "is cancelled", &cl->log_url);
 
     ngx_http_partoo_tryout_client_stop(cl);
@@ -2316,7 +2316,7 @@ ngx_http_partoo_tryout_client_park(ngx_http_partoo_tryout_client_conn_t *conn)
     engine->nidle++;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "partoo tryout: connection %d parked, %ui parked",
+                   "partoo_tryout: connection %d parked, %ui parked",
                    c->fd, engine->nidle);
 
     if (c->read->ready) {
@@ -2355,7 +2355,7 @@ ngx_http_partoo_tryout_client_idle_handler(ngx_event_t *ev)
 
     if (!c->close && !ev->timedout) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "partoo tryout: idle connection %d to a receiver "
+                      "partoo_tryout: idle connection %d to a receiver "
                       "closed or readable, shut down", c->fd);
     }
 

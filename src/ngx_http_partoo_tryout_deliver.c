@@ -254,7 +254,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "partoo tryout: curl_global_init() failed");
+                      "partoo_tryout: curl_global_init() failed");
         return NGX_ERROR;
     }
 
@@ -262,7 +262,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
 
     if (!(info->features & CURL_VERSION_ASYNCHDNS)) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
-                      "partoo tryout: libcurl %s has no asynchronous "
+                      "partoo_tryout: libcurl %s has no asynchronous "
                       "resolver, name lookups will block the worker",
                       info->version);
     }
@@ -271,7 +271,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
         && (info->features & CURL_VERSION_ASYNCHDNS))
     {
         ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "partoo tryout: libcurl %s cannot leave a name lookup "
+                      "partoo_tryout: libcurl %s cannot leave a name lookup "
                       "behind (CURLOPT_QUICK_EXIT is 7.87.0), a delivery "
                       "cut short while resolving blocks the worker until "
                       "the lookup ends", info->version);
@@ -357,7 +357,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
 failed:
 
     ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                  "partoo tryout: cannot create the libcurl handles");
+                  "partoo_tryout: cannot create the libcurl handles");
 
     ngx_http_partoo_tryout_deliver_exit_process(cycle);
 
@@ -483,7 +483,7 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         >= conf->max_in_flight)
     {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "partoo tryout: %ui deliveries in flight, "
+                      "partoo_tryout: %ui deliveries in flight, "
                       "see \"partoo_tryout_max_in_flight\"",
                       engine->in_flight
                       + ngx_http_partoo_tryout_client_in_flight());
@@ -604,7 +604,7 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
         if (ngx_thread_task_post(conf->thread_pool, &t->task) != NGX_OK) {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "partoo tryout: the thread pool refused the "
+                          "partoo_tryout: the thread pool refused the "
                           "delivery, see \"max_queue\" of \"thread_pool\"");
             ngx_http_partoo_tryout_transfer_free(t);
             return NGX_BUSY;
@@ -616,7 +616,7 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
     if (curl_multi_add_handle(engine->multi, t->easy) != CURLM_OK) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "partoo tryout: curl_multi_add_handle() failed");
+                      "partoo_tryout: curl_multi_add_handle() failed");
         ngx_http_partoo_tryout_transfer_free(t);
         return NGX_ERROR;
     }
@@ -629,7 +629,7 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     cln->data = d;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "partoo tryout: delivery to \"%s\" started, %ui in flight",
+                   "partoo_tryout: delivery to \"%s\" started, %ui in flight",
                    ngx_http_partoo_tryout_log_url(&d->url), engine->in_flight);
 
     return NGX_AGAIN;
@@ -729,7 +729,7 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     /* the caller chose the URL: a client's error, as nginx logs those */
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "partoo tryout: delivery to %s blocked (%s), "
+                  "partoo_tryout: delivery to %s blocked (%s), "
                   "see \"partoo_tryout_allow_address\"", text, range);
 
     d->error = NGX_HTTP_PARTOO_TRYOUT_ERR_BLOCKED;
@@ -799,7 +799,7 @@ ngx_http_partoo_tryout_policy_get(
            != CURLSHE_OK)
     {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "partoo tryout: cannot create a libcurl share");
+                      "partoo_tryout: cannot create a libcurl share");
         ngx_http_partoo_tryout_policy_destroy(policy);
         return NULL;
     }
@@ -807,7 +807,7 @@ ngx_http_partoo_tryout_policy_get(
     ngx_queue_insert_tail(&engine->policies, &policy->queue);
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "partoo tryout: new connection policy, %uz allowed "
+                   "partoo_tryout: new connection policy, %uz allowed "
                    "ranges", allow->nelts);
 
     return policy;
@@ -875,7 +875,7 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
         t->easy = curl_easy_init();
         if (t->easy == NULL) {
             ngx_log_error(NGX_LOG_ALERT, log, 0,
-                          "partoo tryout: curl_easy_init() failed");
+                          "partoo_tryout: curl_easy_init() failed");
             ngx_free(t);
             return NULL;
         }
@@ -993,7 +993,7 @@ ngx_http_partoo_tryout_transfer_setup(ngx_http_partoo_tryout_transfer_t *t,
 failed:
 
     ngx_log_error(NGX_LOG_ALERT, t->request->connection->log, 0,
-                  "partoo tryout: curl_easy_setopt() failed");
+                  "partoo_tryout: curl_easy_setopt() failed");
 
     return NGX_ERROR;
 }
@@ -1151,7 +1151,7 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
 
     if (t->blocked_range) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "partoo tryout: delivery to %s blocked (%s), "
+                      "partoo_tryout: delivery to %s blocked (%s), "
                       "see \"partoo_tryout_allow_address\"",
                       t->blocked_addr, t->blocked_range);
     }
@@ -1172,14 +1172,14 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
 
     if (code != CURLE_OK) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "partoo tryout: delivery to \"%s\" failed (%V): %s",
+                      "partoo_tryout: delivery to \"%s\" failed (%V): %s",
                       ngx_http_partoo_tryout_log_url(&d->url),
                       ngx_http_partoo_tryout_deliver_error_name(d->error),
                       t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "partoo tryout: delivery to \"%s\" done, status %l, "
+                   "partoo_tryout: delivery to \"%s\" done, status %l, "
                    "%M ms", ngx_http_partoo_tryout_log_url(&d->url), status,
                    d->duration);
 
@@ -1350,7 +1350,7 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
 
     if (t->threaded) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "partoo tryout: client went away, the delivery to "
+                      "partoo_tryout: client went away, the delivery to "
                       "\"%s\" is left to finish in its thread",
                       ngx_http_partoo_tryout_log_url(&d->url));
 
@@ -1360,7 +1360,7 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "partoo tryout: client went away, the delivery to \"%s\" "
+                  "partoo_tryout: client went away, the delivery to \"%s\" "
                   "is cancelled", ngx_http_partoo_tryout_log_url(&d->url));
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
@@ -1387,7 +1387,7 @@ ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
     /* curl's own timeout should have ended it by now */
 
     ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "partoo tryout: delivery outlived its timeout, cut");
+                  "partoo_tryout: delivery outlived its timeout, cut");
 
     (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
                                     t->easy);
@@ -1455,7 +1455,7 @@ ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
 
     if (!t->threaded && ngx_cycle->free_connection_n < 2) {
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "partoo tryout: worker_connections are not enough "
+                      "partoo_tryout: worker_connections are not enough "
                       "for the delivery");
         return CURL_SOCKET_BAD;
     }
@@ -1541,7 +1541,7 @@ ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
 
         if (ngx_cycle->free_connection_n < 2) {
             ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                          "partoo tryout: worker_connections are not enough "
+                          "partoo_tryout: worker_connections are not enough "
                           "for the delivery");
             goto failed;
         }
@@ -1667,7 +1667,7 @@ ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
 
         if (!c->close) {
             ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                          "partoo tryout: idle connection %d to a receiver "
+                          "partoo_tryout: idle connection %d to a receiver "
                           "closed or readable, shut down", c->fd);
 
             ngx_http_partoo_tryout_engine_shutdown(c);
@@ -1761,7 +1761,7 @@ ngx_http_partoo_tryout_engine_unwatched(CURL *easy)
 
     if (t == NULL) {
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "partoo tryout: a socket of no delivery is not "
+                      "partoo_tryout: a socket of no delivery is not "
                       "watched");
         return;
     }
@@ -1859,7 +1859,7 @@ ngx_http_partoo_tryout_engine_shutdown(ngx_connection_t *c)
 
     if (shutdown(c->fd, SHUT_RDWR) == -1) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, ngx_socket_errno,
-                       "partoo tryout: shutdown(%d) failed", c->fd);
+                       "partoo_tryout: shutdown(%d) failed", c->fd);
     }
 }
 
@@ -1880,7 +1880,7 @@ ngx_http_partoo_tryout_engine_opened(curl_socket_t s)
         /* curl closed a tracked socket without close_socket() */
 
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "partoo tryout: socket %d was closed unseen", (int) s);
+                      "partoo_tryout: socket %d was closed unseen", (int) s);
 
         ngx_http_partoo_tryout_engine_release(engine->fds[s].c, 1);
     }
@@ -1951,7 +1951,7 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
            < ngx_cycle->connection_n / NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE)
     {
         ngx_log_debug3(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                       "partoo tryout: connection %d left unwatched, "
+                       "partoo_tryout: connection %d left unwatched, "
                        "%ui parked, %ui free",
                        c->fd, engine->nparked, ngx_cycle->free_connection_n);
 
@@ -1976,7 +1976,7 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
     engine->nparked++;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "partoo tryout: connection %d parked, %ui parked",
+                   "partoo_tryout: connection %d parked, %ui parked",
                    c->fd, engine->nparked);
 }
 

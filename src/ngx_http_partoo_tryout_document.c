@@ -113,7 +113,7 @@ ngx_http_partoo_tryout_document_get(ngx_http_request_t *r,
 
     if (sig && sig->org_id != 0) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "partoo tryout: cached signature of the default %s "
+                       "partoo_tryout: cached signature of the default %s "
                        "document for org %L",
                        ngx_http_partoo_tryout_event_name(event), org_id);
 
@@ -204,7 +204,7 @@ ngx_http_partoo_tryout_document_sample(ngx_http_request_t *r,
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "partoo tryout: %s sample of org %L, %s signature",
+                   "partoo_tryout: %s sample of org %L, %s signature",
                    type, org_id, sign ? "new" : "stored");
 
     if (!sign) {
@@ -249,10 +249,10 @@ ngx_http_partoo_tryout_document_sign(ngx_http_request_t *r,
     {
 #if (NGX_OPENSSL)
         ngx_ssl_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "partoo tryout: cannot sign the document");
+                      "partoo_tryout: cannot sign the document");
 #else
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "partoo tryout: cannot sign the document");
+                      "partoo_tryout: cannot sign the document");
 #endif
         return NGX_ERROR;
     }
@@ -585,7 +585,7 @@ ngx_http_partoo_tryout_document_defaults(ngx_conf_t *cf,
             != NGX_HTTP_PARTOO_TRYOUT_PAYLOAD_OK)
         {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "partoo tryout: built-in %s payload: %s",
+                          "partoo_tryout: built-in %s payload: %s",
                           type, err);
             return NGX_ERROR;
         }

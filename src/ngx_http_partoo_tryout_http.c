@@ -175,7 +175,7 @@ ngx_http_partoo_tryout_body_collect(ngx_http_request_t *r,
             n = ngx_read_file(b->file, buf, len, offset);
             if (n <= 0) {
                 ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                              "partoo tryout: read %z of %O bytes "
+                              "partoo_tryout: read %z of %O bytes "
                               "from \"%V\"", n, b->file_last - offset,
                               &b->file->name);
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -36,7 +36,7 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
 
     if (h == NULL || h->value.len == 0) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "partoo tryout: no api key");
+                       "partoo_tryout: no api key");
         return NGX_OK;
     }
 
@@ -49,7 +49,7 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
 
     if (rc == NGX_ERROR) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "partoo tryout: SHA-256 failed");
+                      "partoo_tryout: SHA-256 failed");
         return NGX_ERROR;
     }
 
@@ -94,7 +94,7 @@ ngx_http_partoo_tryout_keys_authenticate(ngx_http_request_t *r,
 done:
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "partoo tryout: api key %s, user_id \"%V\", verdict %d",
+                   "partoo_tryout: api key %s, user_id \"%V\", verdict %d",
                    auth->user_id.len ? "found" : "unknown", &auth->user_id,
                    auth->verdict);
 

@@ -218,7 +218,7 @@ ngx_http_partoo_tryout_samples_api_handler(ngx_http_request_t *r)
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "partoo tryout samples: %V org %L event %ui",
+                   "partoo_tryout: samples %V org %L event %ui",
                    &r->method_name, ctx->org_id, ctx->event);
 
     if (r->method == NGX_HTTP_GET) {
@@ -683,7 +683,7 @@ ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
             ngx_shmtx_unlock(&zctx->shpool->mutex);
 
             ngx_log_error(NGX_LOG_CRIT, log, 0,
-                          "partoo tryout: samples zone \"%V\" cannot hold "
+                          "partoo_tryout: samples zone \"%V\" cannot hold "
                           "%uz bytes though empty", &zone->shm.name, len);
             return NGX_ERROR;
         }
@@ -692,7 +692,7 @@ ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
         old = ngx_queue_data(q, ngx_http_partoo_tryout_sample_t, queue);
 
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "partoo tryout: samples zone \"%V\" is full, evicted "
+                      "partoo_tryout: samples zone \"%V\" is full, evicted "
                       "the %s sample of org %L",
                       &zone->shm.name,
                       ngx_http_partoo_tryout_event_name(old->event),
@@ -978,7 +978,7 @@ ngx_http_partoo_tryout_samples_init_zone(ngx_shm_zone_t *shm_zone,
                         : 0;
 
     ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
-                  "partoo tryout: samples zone \"%V\" holds samples of up to "
+                  "partoo_tryout: samples zone \"%V\" holds samples of up to "
                   "%uz bytes", &shm_zone->shm.name, ctx->sh->max_size);
 
     return NGX_OK;

@@ -60,7 +60,7 @@ main::deliver("https://127.0.0.1:$main::REFUSED/t/refused", 'refused')
 main::got({ url => "https://127.0.0.1:$main::REFUSED/t/refused",
             error => 'connection_failed' })
 --- error_log eval
-qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/refused"}
+qq{partoo_tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/refused"}
 . " failed (connection_failed)"
 
 
@@ -303,11 +303,11 @@ PartooTryout::tryout_answer_like(
            . "?token=SECRETQ#SECRETF",
     error => 'connection_failed')
 --- grep_error_log eval
-qr/partoo tryout: delivery to "[^"]*" (?:started|failed|done)/
+qr/partoo_tryout: delivery to "[^"]*" (?:started|failed|done)/
 --- grep_error_log_out eval
-qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" started\n}
-. qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" failed\n}
-. qq{partoo tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" done\n}
+qq{partoo_tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" started\n}
+. qq{partoo_tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" failed\n}
+. qq{partoo_tryout: delivery to "https://127.0.0.1:$main::REFUSED/t/secret" done\n}
 --- no_error_log
 SECRETPW
 SECRETQ
@@ -325,10 +325,10 @@ PartooTryout::tryout_answer_like(
            . "?status=204&token=SECRETQ",
     response_status => 204)
 --- grep_error_log eval
-qr/partoo tryout: delivery to "[^"]*" (?:started|failed|done)/
+qr/partoo_tryout: delivery to "[^"]*" (?:started|failed|done)/
 --- grep_error_log_out eval
-qq{partoo tryout: delivery to "https://127.0.0.1:$main::GOOD/t/secret2" started\n}
-. qq{partoo tryout: delivery to "https://127.0.0.1:$main::GOOD/t/secret2" done\n}
+qq{partoo_tryout: delivery to "https://127.0.0.1:$main::GOOD/t/secret2" started\n}
+. qq{partoo_tryout: delivery to "https://127.0.0.1:$main::GOOD/t/secret2" done\n}
 --- no_error_log
 SECRETPW
 SECRETQ

@@ -79,7 +79,7 @@ __DATA__
 --- response_body_like eval
 [main::blocked("https://127.0.0.1:$main::P/t/literal"), '404 Not Found']
 --- error_log eval
-qr/\[info\] .*partoo tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\), see "partoo_tryout_allow_address"/
+qr/\[info\] .*partoo_tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\), see "partoo_tryout_allow_address"/
 --- no_error_log
 [warn]
 
@@ -107,7 +107,7 @@ qr/\[info\] .*partoo tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\
                                   error => 'blocked_address'),
  '404 Not Found']
 --- error_log eval
-qr/\[info\] .*partoo tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\), see "partoo_tryout_allow_address"/
+qr/\[info\] .*partoo_tryout: delivery to 127\.0\.0\.1 blocked \(127\.0\.0\.0\/8\), see "partoo_tryout_allow_address"/
 --- no_error_log
 [warn]
 

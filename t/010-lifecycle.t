@@ -84,7 +84,7 @@ PartooTryout::tryout_request(url => "$main::R/gone?delay=3000")
 --- wait: 1
 --- error_log eval
 ["client prematurely closed connection",
- qq{partoo tryout: client went away, the delivery to }
+ qq{partoo_tryout: client went away, the delivery to }
  . qq{"$main::R/gone" is cancelled}]
 --- no_error_log
 [alert]
@@ -102,7 +102,7 @@ PartooTryout::tryout_request(url => "$main::R/after?status=204")
 PartooTryout::tryout_answer_like(url => "$main::R/after?status=204",
                                  response_status => 204)
 --- error_log eval
-qq{partoo tryout: client went away, the delivery to }
+qq{partoo_tryout: client went away, the delivery to }
 . qq{"$main::R/gone2" is cancelled}
 --- no_error_log
 [alert]
@@ -121,7 +121,7 @@ PartooTryout::tryout_request(url => "$main::R/gone-thread?delay=1500")
 --- ignore_response
 --- wait: 1.5
 --- error_log eval
-qq{partoo tryout: client went away, the delivery to }
+qq{partoo_tryout: client went away, the delivery to }
 . qq{"$main::R/gone-thread" is left to finish in its thread}
 --- no_error_log
 [alert]
@@ -150,7 +150,7 @@ Content-Type: application/json
 {"errors":{"json":"too many deliveries in progress"}}
 --- wait: 1
 --- error_log
-partoo tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
+partoo_tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
 
 
 

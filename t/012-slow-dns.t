@@ -166,7 +166,7 @@ GET /ping
 --- response_body
 pong
 --- error_log
-partoo tryout: client went away, the delivery to "https://gone.slow.test/x" is cancelled
+partoo_tryout: client went away, the delivery to "https://gone.slow.test/x" is cancelled
 
 
 
@@ -181,10 +181,10 @@ starved: 200 connection_failed
 after: 200 success
 --- error_log eval
 PartooTryout::by_engine(
-    curl => [qr/\[alert\] .*partoo tryout: worker_connections are not enough for the delivery/,
+    curl => [qr/\[alert\] .*partoo_tryout: worker_connections are not enough for the delivery/,
              'failed (connection_failed): no nginx connection to watch a socket with'],
     native => [qr/\[alert\] .*8 worker_connections are not enough/,
-               qr/\[error\] .*partoo tryout: no connection could be opened to 127\.0\.0\.1:\d+ for the delivery/,
+               qr/\[error\] .*partoo_tryout: no connection could be opened to 127\.0\.0\.1:\d+ for the delivery/,
                'failed (connection_failed): no local connection available'])
 --- no_error_log
 curl_multi_add_handle() failed

@@ -25,7 +25,7 @@ PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
 our $NAME = PartooTryout::Receiver::blocked_name() // 'tryout.localhost';
 our $P = PartooTryout::Receiver::port(0);
 
-our $IDLE = qr/partoo tryout: idle connection \d+ to a receiver closed or readable, shut down/;
+our $IDLE = qr/partoo_tryout: idle connection \d+ to a receiver closed or readable, shut down/;
 
 # the module's debug lines need nginx built --with-debug, as Debian's is
 our $DEBUG = `@{[$ENV{TEST_NGINX_BINARY} || "nginx"]} -V 2>&1` =~ /--with-debug/;
@@ -143,10 +143,10 @@ GET /receiver/many.summary
                           native => '(?:[1-9]|[12][0-9]|3[0-2])')
 . '\n$'
 --- grep_error_log eval
-qr/partoo tryout: connection \d+ parked, \d+ parked/
+qr/partoo_tryout: connection \d+ parked, \d+ parked/
 --- grep_error_log_out eval
 $main::DEBUG
-    ? qr/\A(?:partoo tryout: connection \d+ parked, (?:[1-9]|1[0-6]) parked\n)+\z/
+    ? qr/\A(?:partoo_tryout: connection \d+ parked, (?:[1-9]|1[0-6]) parked\n)+\z/
     : ''
 --- no_error_log
 [alert]

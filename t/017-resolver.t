@@ -129,7 +129,7 @@ main::deliver('blocked', 'blocked')
 --- response_body_like eval
 main::got('blocked', 'blocked', error => 'blocked_address')
 --- error_log
-partoo tryout: delivery to 10.0.0.1 blocked (10.0.0.0/8), see "partoo_tryout_allow_address"
+partoo_tryout: delivery to 10.0.0.1 blocked (10.0.0.0/8), see "partoo_tryout_allow_address"
 
 
 

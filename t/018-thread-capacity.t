@@ -90,7 +90,7 @@ main::burst('tp', 10);
                                   response_status => 204)]
 --- error_log
 thread pool "tryout" queue overflow
-partoo tryout: the thread pool refused the delivery, see "max_queue" of "thread_pool"
+partoo_tryout: the thread pool refused the delivery, see "max_queue" of "thread_pool"
 --- no_error_log
 [alert]
 [crit]
@@ -109,7 +109,7 @@ main::burst('tp-cap', 2);
 --- response_body_like eval
 '^delivered: 1\nbusy: 1\nother: 0\n$'
 --- error_log
-partoo tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
+partoo_tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
 --- no_error_log
 [alert]
 [crit]

@@ -36,7 +36,7 @@ __DATA__
 ::sample_get(1, 'lead_received')
 --- error_code: 404
 --- error_log eval
-qr/\[notice\] .*partoo tryout: samples zone "samples" holds samples of up to \d+ bytes/
+qr/\[notice\] .*partoo_tryout: samples zone "samples" holds samples of up to \d+ bytes/
 
 
 
@@ -71,7 +71,7 @@ PartooSamples::put_ok($_, 'lead_received', main::fill($_), 201) for 1 .. 5;
 ::sample_put(6, 'business_updated', main::fill(6))
 --- error_code: 201
 --- error_log eval
-qr/\[info\] .*partoo tryout: samples zone "samples" is full, evicted the lead_received sample of org 1,/
+qr/\[info\] .*partoo_tryout: samples zone "samples" is full, evicted the lead_received sample of org 1,/
 --- no_error_log
 sample of org 2
 

@@ -223,7 +223,7 @@ main::tryout_ok('cached', 'business_created');
 [main::answer('cached', 'business_created'),
  main::record('cached', 'business_created', times => 2)]
 --- error_log
-partoo tryout: cached signature of the default business_created document for org 42
+partoo_tryout: cached signature of the default business_created document for org 42
 --- no_error_log
 [error]
 
@@ -242,7 +242,7 @@ main::key_header('other_org')
 [@{ main::got('lead7', 'lead_received', org => 7) },
  main::record('lead42', 'lead_received')]
 --- error_log
-partoo tryout: cached signature of the default lead_received document for org 7
+partoo_tryout: cached signature of the default lead_received document for org 7
 --- no_error_log
 [error]
 
@@ -285,7 +285,7 @@ PartooSamples::put_ok(42, 'business_updated', $main::SAMPLE, 201);
                                                $main::SAMPLE)) },
  @{ main::got('default7', 'business_updated', org => 7) }]
 --- error_log
-partoo tryout: business_updated sample of org 42, new signature
+partoo_tryout: business_updated sample of org 42, new signature
 --- no_error_log
 [error]
 
@@ -304,8 +304,8 @@ my $doc = main::sample_document('business_updated', $main::SAMPLE);
 [main::answer('stored', 'business_updated', payload => $doc),
  main::record('stored', 'business_updated', payload => $doc, times => 2)]
 --- error_log
-partoo tryout: business_updated sample of org 42, new signature
-partoo tryout: business_updated sample of org 42, stored signature
+partoo_tryout: business_updated sample of org 42, new signature
+partoo_tryout: business_updated sample of org 42, stored signature
 --- no_error_log
 [error]
 
@@ -415,8 +415,8 @@ main::tryout_ok('orgsig42', 'business_created', 'org_admin');
  @{ main::got('orgsig7', 'business_created', org => 7) },
  main::record('orgsig42', 'business_created', org => 42, times => 2)]
 --- error_log
-partoo tryout: cached signature of the default business_created document for org 42
+partoo_tryout: cached signature of the default business_created document for org 42
 --- no_error_log
 [error]
-partoo tryout: cached signature of the default business_created document for org 7
+partoo_tryout: cached signature of the default business_created document for org 7
 
