@@ -1016,10 +1016,7 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_partoo_tryout_init(ngx_conf_t *cf)
 {
-    ngx_uint_t                           n;
     ngx_pool_cleanup_t                  *cln;
-    ngx_http_handler_pt                 *h, *handlers;
-    ngx_http_core_main_conf_t           *cmcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
     ptmcf = ngx_http_conf_get_module_main_conf(cf,
@@ -1049,27 +1046,10 @@ ngx_http_partoo_tryout_init(ngx_conf_t *cf)
     ngx_http_partoo_tryout_next_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_partoo_tryout_body_filter;
 
-    /*
-     * The head's steps in the access phase, after allow/deny and the other
-     * access handlers as before: nginx runs a phase's handlers from the
-     * last added, so this one goes first in the array.
-     */
+    /* the head's steps, after allow/deny and the other access handlers */
 
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    handlers = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.elts;
-    n = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.nelts;
-
-    ngx_memmove(&handlers[1], &handlers[0],
-                (n - 1) * sizeof(ngx_http_handler_pt));
-    handlers[0] = ngx_http_partoo_tryout_access_handler;
-
-    return NGX_OK;
+    return ngx_http_partoo_tryout_access_handler_add(cf,
+                                        ngx_http_partoo_tryout_access_handler);
 }
 
 

@@ -478,3 +478,31 @@ ngx_http_partoo_tryout_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
 
     return NGX_OK;
 }
+
+
+ngx_int_t
+ngx_http_partoo_tryout_access_handler_add(ngx_conf_t *cf,
+    ngx_http_handler_pt handler)
+{
+    ngx_uint_t                  n;
+    ngx_http_handler_pt        *h, *handlers;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    /* nginx runs a phase's handlers from the last added: go first */
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    handlers = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.elts;
+    n = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.nelts;
+
+    ngx_memmove(&handlers[1], &handlers[0],
+                (n - 1) * sizeof(ngx_http_handler_pt));
+    handlers[0] = handler;
+
+    return NGX_OK;
+}

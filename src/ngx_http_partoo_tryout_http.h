@@ -108,5 +108,12 @@ ngx_int_t ngx_http_partoo_tryout_org_id_arg(ngx_str_t *args,
 ngx_int_t ngx_http_partoo_tryout_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
     ngx_str_t *name, ssize_t *size);
 
+/*
+ * Adds a handler that runs after the access phase's other handlers
+ * (allow/deny, auth_basic...), whichever module added them first.
+ */
+ngx_int_t ngx_http_partoo_tryout_access_handler_add(ngx_conf_t *cf,
+    ngx_http_handler_pt handler);
+
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_HTTP_H_INCLUDED_ */

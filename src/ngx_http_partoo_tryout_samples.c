@@ -1226,9 +1226,7 @@ ngx_http_partoo_tryout_samples_zone_ref(ngx_conf_t *cf, ngx_str_t *directive,
 static ngx_int_t
 ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf)
 {
-    ngx_uint_t                                   i, n;
-    ngx_http_handler_pt                         *h, *handlers;
-    ngx_http_core_main_conf_t                   *cmcf;
+    ngx_uint_t                                   i;
     ngx_http_partoo_tryout_samples_ref_t        *ref;
     ngx_http_partoo_tryout_samples_main_conf_t  *psmcf;
 
@@ -1256,21 +1254,6 @@ ngx_http_partoo_tryout_samples_init(ngx_conf_t *cf)
     ngx_http_top_request_body_filter =
                                      ngx_http_partoo_tryout_samples_body_filter;
 
-    /* after allow/deny: nginx runs a phase's handlers from the last added */
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    handlers = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.elts;
-    n = cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers.nelts;
-
-    ngx_memmove(&handlers[1], &handlers[0],
-                (n - 1) * sizeof(ngx_http_handler_pt));
-    handlers[0] = ngx_http_partoo_tryout_samples_access_handler;
-
-    return NGX_OK;
+    return ngx_http_partoo_tryout_access_handler_add(cf,
+                                ngx_http_partoo_tryout_samples_access_handler);
 }

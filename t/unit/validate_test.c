@@ -2,9 +2,10 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * Unit tests of the body validator: every rule of DESIGN.md section 2 rows
- * "JSON", "shape" and "fields", good and bad input side by side, with the
- * exact bytes of each error body.  TAP output; exit status 1 on failure.
+ * Unit tests of the body validator: every rule of the contract's "JSON",
+ * "shape" and "fields" steps (README), good and bad input side by side,
+ * with the exact bytes of each error body.  TAP output; exit status 1 on
+ * failure.
  *
  * In the tables a ' stands for a " so that the JSON stays readable; the
  * few bodies that need a real ' or raw bytes are built by hand.
