@@ -115,11 +115,11 @@ thread_pool tryout threads=2;
 --- config eval
 $PartooTryout::THREAD_LOCATION
 --- request eval
-PartooTryout::tryout_request(url => "$main::R/gone-thread?delay=1500")
+PartooTryout::tryout_request(url => "$main::R/gone-thread?delay=3000")
 --- timeout: 0.5
 --- abort
 --- ignore_response
---- wait: 1.5
+--- wait: 5
 --- error_log eval
 qq{partoo_tryout: client went away, the delivery to }
 . qq{"$main::R/gone-thread" is left to finish in its thread}
