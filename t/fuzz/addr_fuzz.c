@@ -86,12 +86,14 @@ ngx_http_partoo_tryout_fuzz_cidr(const char *text, size_t len)
 static void
 ngx_http_partoo_tryout_fuzz_literal(const char *text, size_t len)
 {
-    char                                 buf[NGX_HTTP_PARTOO_TRYOUT_ADDR_STRLEN];
-    char                                 brackets[NGX_HTTP_PARTOO_TRYOUT_ADDR_STRLEN + 2];
     size_t                               n;
     socklen_t                            sslen, sslen2;
     struct sockaddr_storage              ss, ss2;
     ngx_http_partoo_tryout_addr_host_e   kind;
+
+    /* an address, and the same in brackets as a url host writes it */
+    char  buf[NGX_HTTP_PARTOO_TRYOUT_ADDR_STRLEN];
+    char  brackets[NGX_HTTP_PARTOO_TRYOUT_ADDR_STRLEN + 2];
 
     kind = ngx_http_partoo_tryout_addr_literal(text, len, &ss, &sslen);
 

@@ -801,7 +801,8 @@ static const ngx_http_partoo_tryout_addr_test_log_url_t
     { "1https://example.com", "(invalid-url)" },
     { "https:/example.com?SECRET", "(invalid-url)" },
     { "", "(invalid-url)" },
-    { "https://h/a b\r\n\"x\"\xc3\xa9?q", "https://h/a%20b%0D%0A%22x%22%C3%A9" },
+    { "https://h/a b\r\n\"x\"\xc3\xa9?q",
+      "https://h/a%20b%0D%0A%22x%22%C3%A9" },
 };
 
 
