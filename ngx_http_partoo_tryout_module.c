@@ -38,6 +38,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_partoo_tryout_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r);
+static void ngx_http_partoo_tryout_access_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_head(ngx_http_request_t *r);
 static void ngx_http_partoo_tryout_ctx_cleanup(void *data);
 static ngx_int_t ngx_http_partoo_tryout_access(ngx_http_request_t *r,
@@ -286,6 +287,7 @@ static ngx_int_t
 ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r)
 {
     ngx_int_t                           rc;
+    ngx_http_partoo_tryout_ctx_t       *ctx;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
 
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
@@ -297,14 +299,29 @@ ngx_http_partoo_tryout_access_handler(ngx_http_request_t *r)
     rc = ngx_http_partoo_tryout_head(r);
 
     if (rc == NGX_DECLINED) {
-        /* not NGX_OK: under "satisfy any" that would grant access */
-        return NGX_DECLINED;
+        /* NGX_DECLINED, not NGX_OK: under "satisfy any" that would grant */
+        ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+
+        return ngx_http_partoo_tryout_body_read_early(r, &ctx->body,
+                                    ptlcf->max_body_size,
+                                    ngx_http_partoo_tryout_access_body_handler);
     }
 
     /* answered in JSON here, not by nginx's own error pages */
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_partoo_tryout_access_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+
+    ngx_http_partoo_tryout_body_read_resume(r, &ctx->body);
 }
 
 

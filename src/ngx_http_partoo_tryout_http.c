@@ -87,6 +87,87 @@ ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
 }
 
 
+ngx_int_t
+ngx_http_partoo_tryout_body_read_early(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body, size_t max,
+    ngx_http_client_body_handler_pt post_handler)
+{
+    ngx_int_t  rc;
+
+    /* again once read: the phases go on from this handler */
+
+    if (body->early || !r->headers_in.chunked || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    /* never stored: the filter keeps the bytes, see body_read_resume() */
+
+    body->max = max;
+    body->stored = 0;
+    body->early = 1;
+
+    rc = ngx_http_partoo_tryout_body_read(r, body, post_handler);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    /* as mirror's own handler: the read holds a reference to the request */
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+void
+ngx_http_partoo_tryout_body_read_resume(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->reading = 0;
+
+    if (body->too_large) {
+        ngx_http_finalize_request(r,
+                    ngx_http_partoo_tryout_reject(r,
+                                        NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        &ngx_http_partoo_tryout_err_too_large));
+        return;
+    }
+
+    /*
+     * nginx kept only the last, empty buffer: the body the filter kept is
+     * put in its place, for mirror_request_body and any other reader
+     */
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+
+    if (b == NULL || cl == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->start = b->pos;
+    b->end = b->last;
+    b->memory = (body->len != 0);
+    b->last_buf = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    r->request_body->bufs = cl;
+
+    /* read again by the content handler, after any precontent reader */
+    r->preserve_body = 1;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
 /*
  * So a body over "max" is never stored whole, in memory or on disk: the
  * excess is consumed and dropped, and the body handler answers 413.
@@ -150,8 +231,8 @@ ngx_http_partoo_tryout_body_collect(ngx_http_request_t *r,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    /* the answer is 413 whatever was kept */
-    if (r->request_body == NULL || body->too_large) {
+    /* the answer is 413 whatever was kept; read early, the body is all here */
+    if (r->request_body == NULL || body->too_large || body->early) {
         return NGX_OK;
     }
 

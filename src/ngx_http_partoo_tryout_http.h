@@ -36,6 +36,9 @@ typedef struct {
      * copies them as they arrive and they are never stored
      */
     unsigned                         stored:1;
+
+    /* read in the access phase: a chunked body, see body_read_early() */
+    unsigned                         early:1;
 } ngx_http_partoo_tryout_body_t;
 
 
@@ -63,6 +66,23 @@ ngx_int_t ngx_http_partoo_tryout_body_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_partoo_tryout_body_read(ngx_http_request_t *r,
     ngx_http_partoo_tryout_body_t *body,
     ngx_http_client_body_handler_pt post_handler);
+
+/*
+ * For the access handler, once the head has passed: a chunked body, which
+ * no announced size bounds, is read there, "max" bytes kept at most, so
+ * that mirror or any other precontent reader finds it read and one over
+ * the limit is answered 413 before they run.  A body with a Content-Length
+ * was judged by its announced size and is left to the content handler.
+ * Returns what the access handler returns; "post_handler" calls
+ * body_read_resume().
+ */
+ngx_int_t ngx_http_partoo_tryout_body_read_early(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body, size_t max,
+    ngx_http_client_body_handler_pt post_handler);
+
+/* the body read early: 413, or the phases go on */
+void ngx_http_partoo_tryout_body_read_resume(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_body_t *body);
 
 /*
  * The body filter's work while "body" is reading: counts the bytes and

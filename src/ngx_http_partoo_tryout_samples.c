@@ -78,6 +78,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_partoo_tryout_samples_api_handler(
     ngx_http_request_t *r);
+static void ngx_http_partoo_tryout_samples_access_body_handler(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_samples_access_handler(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_samples_head(ngx_http_request_t *r,
@@ -261,14 +263,27 @@ ngx_http_partoo_tryout_samples_access_handler(ngx_http_request_t *r)
     rc = ngx_http_partoo_tryout_samples_head(r, &ctx);
 
     if (rc == NGX_DECLINED) {
-        /* not NGX_OK: under "satisfy any" that would grant access */
-        return NGX_DECLINED;
+        /* NGX_DECLINED, not NGX_OK: under "satisfy any" that would grant */
+        return ngx_http_partoo_tryout_body_read_early(r, &ctx->body,
+                            pslcf->api_max_size,
+                            ngx_http_partoo_tryout_samples_access_body_handler);
     }
 
     /* answered in JSON here, not by nginx's own error pages */
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_partoo_tryout_samples_access_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_partoo_tryout_samples_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_samples_module);
+
+    ngx_http_partoo_tryout_body_read_resume(r, &ctx->body);
 }
 
 

@@ -7,6 +7,39 @@ use warnings;
 BEGIN { push @INC, 't/lib' }
 use Test::Nginx::Socket 'no_plan';
 use PartooTryout;
+use PartooSamples ();
+
+# a tryout location whose mirror PUTs the body it gets into the samples
+# zone "mirrored", as the sample of org 2, for a GET to show
+our $MIRRORED = <<'_EOC_';
+    location = /v2/webhooks/tryout {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_max_body_size 10k;
+    }
+    location = /mirror {
+        internal;
+        proxy_method PUT;
+        proxy_pass http://127.0.0.1:$server_port/mirrored?org_id=2&event_type=lead_received;
+    }
+    location = /mirrored {
+        client_body_buffer_size 16k;
+        partoo_tryout_samples_api mirrored;
+    }
+_EOC_
+
+# one raw request on a connection of its own, its answer checked whole
+sub exchange_ok {
+    my ($raw, $status, $body) = @_;
+
+    my $res = PartooSamples::raw_exchange($raw);
+    my ($head, $got) = split /\r\n\r\n/, $res, 2;
+
+    die "expected $status $body, got: $res\n"
+        if $head !~ m{^HTTP/1\.1 $status } || ($got // '') ne $body;
+}
 
 # every block is one request that leaves nothing behind: each runs twice,
 # as a second client would see it
@@ -181,30 +214,45 @@ a client request body is buffered to a temporary file
 
 
 
-=== TEST 14: an over-limit chunked body in a temporary file is 413
---- config
-    location = /v2/webhooks/tryout {
-        mirror /mirror;
-        mirror_request_body on;
-        client_body_buffer_size 1k;
-        partoo_tryout keys=tryout_keys;
-        partoo_tryout_max_body_size 10k;
-    }
-    location = /mirror {
-        internal;
-        return 204;
-    }
---- raw_request eval
-PartooTryout::chunked_request(PartooTryout::padded_body(20000), 4096)
---- error_code: 413
---- response_body chomp
-{"errors":{"json":"request body too large"}}
---- error_log
+=== TEST 14: with mirror, an over-limit chunked body is 413 before mirror runs, never stored
+A chunked body has no announced size to judge: the module reads it in the
+access phase, before mirror, and keeps no byte past the limit.  Mirror
+would PUT the body it got into a samples zone: nothing is there.
+--- http_config
+    partoo_tryout_samples_zone zone=mirrored:1m;
+--- config eval
+$::MIRRORED
+--- init
+main::exchange_ok(PartooTryout::chunked_request(PartooTryout::padded_body(20000), 4096),
+                  413, '{"errors":{"json":"request body too large"}}');
+--- request
+GET /mirrored?org_id=2&event_type=lead_received
+--- error_code: 404
+--- no_error_log
 a client request body is buffered to a temporary file
+[error]
 
 
 
-=== TEST 15: an invalid body in a temporary file gets the JSON error
+=== TEST 15: with mirror, a chunked body within the limit is read before mirror runs, delivered, and mirrored whole
+--- http_config
+    partoo_tryout_samples_zone zone=mirrored:1m;
+--- config eval
+$::MIRRORED
+--- init
+main::exchange_ok(PartooTryout::chunked_request(PartooTryout::padded_body(9000), 4096),
+                  200, PartooTryout::blocked_answer());
+--- request
+GET /mirrored?org_id=2&event_type=lead_received
+--- response_body eval
+PartooTryout::padded_body(9000)
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]
+
+
+
+=== TEST 16: an invalid body in a temporary file gets the JSON error
 --- config
     location = /v2/webhooks/tryout {
         mirror /mirror;
@@ -224,7 +272,7 @@ a client request body is buffered to a temporary file
 
 
 
-=== TEST 16: with mirror, a 100 MB body and no key: 401 before any body byte
+=== TEST 17: with mirror, a 100 MB body and no key: 401 before any body byte
 Only the head is sent: the answer must come without the body, which
 mirror would otherwise read first, to a temporary file.  nginx then waits
 for the body it discards, so the client stops reading after 1 s.
@@ -254,7 +302,7 @@ a client request body is buffered to a temporary file
 
 
 
-=== TEST 17: with mirror, a 100 MB body and a key: 413 before any body byte
+=== TEST 18: with mirror, a 100 MB body and a key: 413 before any body byte
 --- config
     location = /v2/webhooks/tryout {
         mirror /mirror;

@@ -13,6 +13,25 @@ our $EVENTS = 'business_created, business_updated, business_deleted, '
               . 'message_updated, message_created, lead_received';
 our @EVENT_TYPES = split /, /, $EVENTS;
 
+# an API location of 6000 bytes at most whose mirror PUTs the body it gets
+# into the same zone, as the sample of org 2, for a GET to show
+our $MIRRORED = <<'_EOC_';
+    location = /samples {
+        mirror /mirror;
+        mirror_request_body on;
+        client_body_buffer_size 1k;
+        partoo_tryout_samples_api samples max_size=6000;
+    }
+    location = /mirror {
+        internal;
+        proxy_pass http://127.0.0.1:$server_port/mirrored?org_id=2&event_type=lead_received;
+    }
+    location = /mirrored {
+        client_body_buffer_size 16k;
+        partoo_tryout_samples_api samples;
+    }
+_EOC_
+
 no_shuffle();
 no_long_string();
 samples_defaults();
@@ -612,6 +631,39 @@ for the body it discards, so the client stops reading after 1 s.
 --- error_code: 413
 --- response_body chomp
 {"errors":{"json":"request body too large"}}
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]
+
+
+
+=== TEST 36: with mirror, a chunked PUT is read before mirror runs, and mirror sends it whole
+The module reads a chunked body in the access phase; mirror, in the
+precontent phase, then sends that body, byte for byte, with its
+Content-Length: here to the same zone, under org 2.
+--- config eval
+$::MIRRORED
+--- init
+PartooSamples::chunked_put_ok(1, 'lead_received', ::padded_sample(6000, 'm'), 700, 201);
+--- request eval
+[::sample_get(1, 'lead_received'), ::sample_get(2, 'lead_received')]
+--- response_body eval
+[::padded_sample(6000, 'm'), ::padded_sample(6000, 'm')]
+--- no_error_log
+a client request body is buffered to a temporary file
+[error]
+
+
+
+=== TEST 37: with mirror, a chunked PUT over the limit is 413 and mirror never sends it
+--- config eval
+$::MIRRORED
+--- init
+PartooSamples::chunked_put_ok(1, 'lead_received', ::padded_sample(6001), 700, 413);
+--- request eval
+[::sample_get(1, 'lead_received'), ::sample_get(2, 'lead_received')]
+--- error_code eval
+[404, 404]
 --- no_error_log
 a client request body is buffered to a temporary file
 [error]
