@@ -13,7 +13,7 @@ use IPC::Open3 ();
 use JSON::PP ();
 use Symbol ();
 
-our @EXPORT = qw(has_lines fetch scrape metric promtool_check
+our @EXPORT = qw(has_lines fetch scrape metric wait_metric promtool_check
                  json_samples text_samples);
 
 # A pattern that matches a page holding each of these lines, exactly.
@@ -67,6 +67,24 @@ sub metric {
     my ($page, $sample) = @_;
 
     return $page =~ /^\Q$sample\E (\S+)$/m ? $1 : undef;
+}
+
+# An answer is counted when nginx logs it, which may be after the client
+# read it (a lingering close): the sample's value once it is $value, or
+# the last one seen after $timeout seconds.
+sub wait_metric {
+    my ($sample, $value, $timeout) = @_;
+
+    my $deadline = time + ($timeout // 10);
+    my $got;
+
+    while (time < $deadline) {
+        $got = metric(scalar scrape('/metrics'), $sample);
+        last if defined $got && $got eq $value;
+        select undef, undef, undef, 0.05;
+    }
+
+    return $got;
 }
 
 # promtool's verdict on a page: [exit status, what it printed].
