@@ -288,3 +288,50 @@ Content-Type: application/json
     ),
 ]
 --- skip_eval: 1: $::NOT_4K
+
+
+
+=== TEST 7: a delivery in flight shows in its worker's gauge against partoo_tryout_max_in_flight, and the 503 it causes is counted
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+        partoo_tryout_max_in_flight 1;
+    }
+--- init
+use IO::Socket::INET;
+
+# a tryout whose receiver answers in 3 s; its client waits
+our $SLOW = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $ENV{TEST_NGINX_SERVER_PORT},
+                                  Timeout => 5)
+    or die "connect: $!";
+
+print $SLOW PartooTryout::raw_tryout_request(
+                url => "$main::R/slow?status=204&delay=3000");
+
+Test::More::is(PartooMetrics::wait_metric(
+                   'partoo_tryout_deliveries_in_flight{worker="0"}', 1),
+               1, "TEST 7: the delivery is in flight");
+--- request eval
+[
+    PartooTryout::tryout_request(url => "$main::R/busy?status=204"),
+    "GET /metrics",
+]
+--- error_code eval
+[503, 200]
+--- response_body_like eval
+[
+    PartooTryout::exactly(
+        '{"errors":{"json":"too many deliveries in progress"}}'),
+    PartooMetrics::has_lines(
+        'partoo_tryout_deliveries_in_flight{worker="0"} 1',
+        'partoo_tryout_max_in_flight 1',
+        'partoo_tryout_requests_total{code="503"} 1',
+        'partoo_tryout_connections{state="active"} '
+            . PartooTryout::by_engine(native => 1, curl => 0),
+        'partoo_tryout_deliveries_total{status="success",error="none"} 0',
+    ),
+]
