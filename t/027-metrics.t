@@ -15,8 +15,17 @@ use Config;
 
 our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
 
+# a receiver whose certificate no CA signed, one port where connections
+# are refused
+our $SELFSIGNED = 'https://127.0.0.1:' . PartooTryout::Receiver::port(3)
+                  . '/t';
+our $REFUSED = 'https://127.0.0.1:' . PartooTryout::Receiver::refused_port()
+               . '/t';
+
 PartooTryout::Receiver::setup();
 PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
+PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(3),
+                              cert => 'selfsigned');
 
 # the module's version, as the Makefile reads it
 our $VERSION = do {
@@ -333,5 +342,50 @@ Test::More::is(PartooMetrics::wait_metric(
         'partoo_tryout_connections{state="active"} '
             . PartooTryout::by_engine(native => 1, curl => 0),
         'partoo_tryout_deliveries_total{status="success",error="none"} 0',
+    ),
+]
+
+
+
+=== TEST 8: every way a delivery ends but a failed name lookup, one each, counted under its error
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+        partoo_tryout_timeout 1s;
+        partoo_tryout_max_response_size 1k;
+    }
+--- request eval
+[
+    (map { PartooTryout::tryout_request(url => $_) }
+         "$main::R/e1?status=204",
+         "$main::R/e2?hang=1",
+         "$main::REFUSED/e3",
+         "$main::SELFSIGNED/e4",
+         $main::BLOCKED,
+         "$main::R/e5?status=301&location=/x",
+         "$main::R/e6?status=500",
+         "$main::R/e7?status=200&size=2000"),
+    "GET /metrics",
+]
+--- error_code eval
+[(200) x 9]
+--- response_body_like eval
+[
+    (map { qr/"error":$_,/ } 'null',
+         map { qq("$_") } qw(timeout connection_failed tls_failure
+                             blocked_address redirect http_status
+                             response_too_large)),
+    PartooMetrics::has_lines(
+        'partoo_tryout_requests_total{code="200"} 8',
+        'partoo_tryout_deliveries_total{status="success",error="none"} 1',
+        main::deliveries(timeout => 1, connection_failed => 1,
+                         tls_failure => 1, blocked_address => 1,
+                         redirect => 1, http_status => 1,
+                         response_too_large => 1),
+        'partoo_tryout_delivery_duration_seconds_count 8',
+        'partoo_tryout_deliveries_in_flight{worker="0"} 0',
     ),
 ]
