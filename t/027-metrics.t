@@ -74,6 +74,15 @@ sub fill {
     return '{"pad":"' . (chr(ord('a') + $org % 26) x $pad) . '"}';
 }
 
+# the delivery location with more directives
+sub location_with {
+    my $extra = join '', map { "        $_\n" } @_;
+
+    (my $config = $PartooTryout::DELIVERY_LOCATION) =~ s/(    \}\n)\z/$extra$1/;
+
+    return $config;
+}
+
 run_tests();
 
 __DATA__
@@ -301,14 +310,7 @@ Content-Type: application/json
 
 
 === TEST 7: a delivery in flight shows in its worker's gauge against partoo_tryout_max_in_flight, and the 503 it causes is counted
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout keys=tryout_keys;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-        partoo_tryout_max_in_flight 1;
-    }
+--- config eval: main::location_with('partoo_tryout_max_in_flight 1;')
 --- init
 use IO::Socket::INET;
 
@@ -348,15 +350,9 @@ Test::More::is(PartooMetrics::wait_metric(
 
 
 === TEST 8: every way a delivery ends but a failed name lookup, one each, counted under its error
---- config
-    location = /v2/webhooks/tryout {
-        partoo_tryout keys=tryout_keys;
-        partoo_tryout_allow_address 127.0.0.1;
-        partoo_tryout_ssl_trusted_certificate
-            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
-        partoo_tryout_timeout 1s;
-        partoo_tryout_max_response_size 1k;
-    }
+--- config eval
+main::location_with('partoo_tryout_timeout 1s;',
+                    'partoo_tryout_max_response_size 1k;')
 --- request eval
 [
     (map { PartooTryout::tryout_request(url => $_) }
