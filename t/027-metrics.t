@@ -385,3 +385,24 @@ main::location_with('partoo_tryout_timeout 1s;',
         'partoo_tryout_deliveries_in_flight{worker="0"} 0',
     ),
 ]
+
+
+
+=== TEST 9: partoo_tryout_status twice in a location is refused
+--- config
+    location = /twice {
+        partoo_tryout_status;
+        partoo_tryout_status;
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"partoo_tryout_status" directive is duplicate in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 10: the zone's name is the module's: another zone of that name is refused
+--- http_config
+    limit_req_zone $binary_remote_addr zone=partoo_tryout_status:1m rate=1r/s;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the shared memory zone "partoo_tryout_status" is already declared for a different use/
