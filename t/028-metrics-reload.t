@@ -154,3 +154,22 @@ PartooMetrics::has_lines(
 )
 --- error_log eval
 qr{\[emerg\] .*key file "[^"]*/html/tryout-keys\.json", keys\[0\]: unknown role "ADMIN"}
+
+
+
+=== TEST 4: so is a reload refused for more keys than the zone holds
+--- init
+PartooTryout::rewrite_and_hup(server_root(), 'tryout-keys.json',
+    PartooTryout::key_file(map { ["k$_", "u-$_", 'ORG_ADMIN', 42] }
+                           1 .. 20000),
+    qr/\[emerg\]/);
+--- request
+GET /metrics
+--- response_body_like eval
+PartooMetrics::has_lines(
+    'partoo_tryout_keys{zone="tryout_keys"} 7',
+    'partoo_tryout_keys_loads_total{zone="tryout_keys",result="ok"} 4',
+    'partoo_tryout_keys_loads_total{zone="tryout_keys",result="error"} 2',
+)
+--- error_log eval
+qr{\[emerg\] .*partoo_tryout_keys_zone "tryout_keys" is too small for the 20000 keys of}
