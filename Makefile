@@ -21,7 +21,7 @@ DEB_PACKAGES := nginx nginx-dev libjansson-dev libpcre2-dev \
                 libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config gcc \
                 make openssl curl ca-certificates
 TEST_PACKAGES := perl libtest-base-perl libio-socket-ssl-perl \
-                 libnet-dns-perl \
+                 libnet-dns-perl prometheus \
                  $(if $(TEST_NGINX_USE_VALGRIND),valgrind)
 
 MODULE_SRCS  := config ngx_http_partoo_tryout_module.c \
@@ -106,7 +106,8 @@ unit: $(UNIT_TESTS)
 
 # the files that deliver, run again on the libcurl event engine
 DELIVERY_TESTS := $(wildcard t/00[7-9]-*.t t/01[0-9]-*.t) \
-                  t/030-payload-defaults.t t/033-signing.t t/040-faults.t
+                  t/027-metrics.t t/030-payload-defaults.t t/033-signing.t \
+                  t/040-faults.t
 
 test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps build unit

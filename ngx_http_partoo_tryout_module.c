@@ -20,6 +20,7 @@
 #include "ngx_http_partoo_tryout_http.h"
 #include "ngx_http_partoo_tryout_module.h"
 #include "ngx_http_partoo_tryout_variables.h"
+#include "ngx_http_partoo_tryout_metrics.h"
 
 
 /* debian/changelog and CHANGES carry the same number */
@@ -29,6 +30,8 @@
 typedef struct {
     ngx_http_partoo_tryout_validator_t  *validator;
     ngx_uint_t                           enabled;  /* any partoo_tryout */
+
+    ngx_http_partoo_tryout_metrics_conf_t  metrics;
 
     /* the built-in payloads, compiled once per configuration */
     ngx_http_partoo_tryout_payload_t     defaults[
@@ -208,6 +211,13 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       ngx_http_partoo_tryout_thread_pool,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("partoo_tryout_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_partoo_tryout_status,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_main_conf_t, metrics),
       NULL },
 
       ngx_null_command
@@ -731,6 +741,8 @@ ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
 
     p = ngx_sprintf(p, ",\"duration_ms\":%M}]}", d->duration);
 
+    ngx_http_partoo_tryout_metrics_delivery(d);
+
     return ngx_http_partoo_tryout_send(r, NGX_HTTP_OK, body, p - body);
 }
 
@@ -782,7 +794,23 @@ ngx_http_partoo_tryout_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static void *
 ngx_http_partoo_tryout_create_main_conf(ngx_conf_t *cf)
 {
-    return ngx_pcalloc(cf->pool, sizeof(ngx_http_partoo_tryout_main_conf_t));
+    ngx_http_partoo_tryout_main_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_partoo_tryout_main_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->metrics.zone = NULL;
+     *     conf->metrics.max_in_flight = 0;
+     */
+
+    ngx_str_set(&conf->metrics.version, NGX_HTTP_PARTOO_TRYOUT_VERSION);
+
+    return conf;
 }
 
 
@@ -916,6 +944,9 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
             return NGX_CONF_ERROR;
         }
 
+        ptmcf->metrics.max_in_flight = ngx_max(ptmcf->metrics.max_in_flight,
+                                               conf->deliver.max_in_flight);
+
         /* partoo_tryout_thread_pool selects the libcurl thread engine */
 
         if (conf->deliver.engine == NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE
@@ -1038,6 +1069,10 @@ ngx_http_partoo_tryout_init(ngx_conf_t *cf)
 
     ptmcf = ngx_http_conf_get_module_main_conf(cf,
                                                ngx_http_partoo_tryout_module);
+
+    if (ngx_http_partoo_tryout_metrics_init(cf, &ptmcf->metrics) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (!ptmcf->enabled) {
         return NGX_OK;
@@ -1165,11 +1200,21 @@ ngx_http_partoo_tryout_cleanup_validator(void *data)
 static ngx_int_t
 ngx_http_partoo_tryout_init_module(ngx_cycle_t *cycle)
 {
+    ngx_http_partoo_tryout_main_conf_t  *ptmcf;
+
     ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                   "partoo_tryout: ngx_http_partoo_tryout_module/"
                   NGX_HTTP_PARTOO_TRYOUT_VERSION);
 
-    return ngx_http_partoo_tryout_keys_publish(cycle);
+    if (ngx_http_partoo_tryout_keys_publish(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ptmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                                ngx_http_partoo_tryout_module);
+
+    return ngx_http_partoo_tryout_metrics_init_module(cycle,
+                                                ptmcf ? &ptmcf->metrics : NULL);
 }
 
 
@@ -1181,7 +1226,17 @@ ngx_http_partoo_tryout_init_process(ngx_cycle_t *cycle)
     ptmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                 ngx_http_partoo_tryout_module);
 
-    if (ptmcf == NULL || !ptmcf->enabled) {
+    if (ptmcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_partoo_tryout_metrics_init_process(cycle, &ptmcf->metrics)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (!ptmcf->enabled) {
         return NGX_OK;
     }
 
@@ -1193,4 +1248,5 @@ static void
 ngx_http_partoo_tryout_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_partoo_tryout_deliver_exit_process(cycle);
+    ngx_http_partoo_tryout_metrics_exit_process(cycle);
 }

@@ -20,6 +20,7 @@
 #include <netdb.h>
 
 #include "ngx_http_partoo_tryout_client.h"
+#include "ngx_http_partoo_tryout_metrics.h"
 
 
 #if !(NGX_SSL)
@@ -483,6 +484,7 @@ ngx_http_partoo_tryout_client_start(ngx_http_request_t *r,
     ngx_add_timer(&cl->timer, conf->timeout);
 
     ngx_http_partoo_tryout_client.in_flight++;
+    ngx_http_partoo_tryout_metrics_in_flight(1);
 
     d->client = cl;
     cln->handler = ngx_http_partoo_tryout_client_cleanup;
@@ -1227,6 +1229,7 @@ ngx_http_partoo_tryout_client_connect(ngx_http_partoo_tryout_client_t *cl)
         conn->connection = c;
         cl->conn = conn;
         c->data = conn;
+        ngx_http_partoo_tryout_metrics_connections(1, 0);
 
         c->pool = ngx_create_pool(512, cl->log);
         if (c->pool == NULL) {
@@ -1319,6 +1322,7 @@ ngx_http_partoo_tryout_client_idle_get(ngx_http_partoo_tryout_client_key_t *key)
 
         ngx_queue_remove(q);
         engine->nidle--;
+        ngx_http_partoo_tryout_metrics_connections(0, -1);
 
         c = conn->connection;
 
@@ -2221,6 +2225,7 @@ ngx_http_partoo_tryout_client_stop(ngx_http_partoo_tryout_client_t *cl)
 
     if (cl->timer.handler && !cl->finished) {
         ngx_http_partoo_tryout_client.in_flight--;
+        ngx_http_partoo_tryout_metrics_in_flight(-1);
     }
 
     /* the OpenSSL error queue is left empty for nginx's own TLS */
@@ -2314,6 +2319,7 @@ ngx_http_partoo_tryout_client_park(ngx_http_partoo_tryout_client_conn_t *conn)
 
     ngx_queue_insert_head(&engine->idle, &conn->queue);
     engine->nidle++;
+    ngx_http_partoo_tryout_metrics_connections(0, 1);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "partoo_tryout: connection %d parked, %ui parked",
@@ -2374,6 +2380,9 @@ ngx_http_partoo_tryout_client_close(ngx_http_partoo_tryout_client_conn_t *conn)
 
     engine = &ngx_http_partoo_tryout_client;
     c = conn->connection;
+
+    ngx_http_partoo_tryout_metrics_connections(c ? -1 : 0,
+                                               conn->client ? 0 : -1);
 
     if (conn->client == NULL) {
         ngx_queue_remove(&conn->queue);

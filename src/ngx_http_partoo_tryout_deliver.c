@@ -27,6 +27,7 @@
 
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_client.h"
+#include "ngx_http_partoo_tryout_metrics.h"
 
 
 /* idle easy handles kept per worker for reuse */
@@ -581,6 +582,7 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     ngx_queue_insert_tail(&engine->busy, &t->queue);
     engine->in_flight++;
     t->counted = 1;
+    ngx_http_partoo_tryout_metrics_in_flight(1);
 
     /* the request's connection may be gone when this fires */
 
@@ -1282,6 +1284,7 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
 
     if (t->counted) {
         engine->in_flight--;
+        ngx_http_partoo_tryout_metrics_in_flight(-1);
     }
 
     if (t->headers) {
@@ -1467,6 +1470,7 @@ ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
     }
 
     t->nsockets++;
+    ngx_http_partoo_tryout_metrics_opened();
 
     if (!t->threaded) {
         ngx_http_partoo_tryout_engine_opened(s);

@@ -55,6 +55,7 @@
 #include "ngx_http_partoo_tryout_keys.h"
 #include "ngx_http_partoo_tryout_http.h"
 #include "ngx_http_partoo_tryout_util.h"
+#include "ngx_http_partoo_tryout_metrics.h"
 
 
 /* pages kept free beyond two sets: partly used slab pages of each size */
@@ -325,7 +326,12 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_partoo_tryout_keys_load(cf, ctx);
+    if (ngx_http_partoo_tryout_keys_load(cf, ctx) != NGX_CONF_OK) {
+        ngx_http_partoo_tryout_metrics_keys_failed(&name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -519,6 +525,10 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 done:
 
     ngx_http_partoo_tryout_keys_free_parsed(ctx);
+
+    if (rc != NGX_OK) {
+        ngx_http_partoo_tryout_metrics_keys_failed(&shm_zone->shm.name);
+    }
 
     return rc;
 }
@@ -1124,6 +1134,52 @@ ngx_http_partoo_tryout_keys_find(ngx_shm_zone_t *shm_zone, u_char *key,
 }
 
 
+/* "len" bytes at "p" lie inside the zone */
+
+#define ngx_http_partoo_tryout_keys_in_zone(ctx, p, len)                     \
+    ((u_char *) (p) >= (ctx)->start && (u_char *) (p) <= (ctx)->end          \
+     && (size_t) ((ctx)->end - (u_char *) (p)) >= (size_t) (len))
+
+
+/* a keys zone's keys in force, read as a lookup reads them */
+
+ngx_int_t
+ngx_http_partoo_tryout_keys_zone_keys(ngx_shm_zone_t *shm_zone,
+    ngx_uint_t *nkeys)
+{
+    ngx_atomic_uint_t                    frees;
+    ngx_http_partoo_tryout_keys_set_t   *set;
+    ngx_http_partoo_tryout_keys_zone_t  *ctx;
+
+    if (shm_zone->init != ngx_http_partoo_tryout_keys_init_zone) {
+        return NGX_DECLINED;
+    }
+
+    ctx = shm_zone->data;
+
+    if (ctx == NULL || ctx->sh == NULL) {
+        return NGX_DECLINED;
+    }
+
+    for ( ;; ) {
+        frees = ctx->sh->frees;
+        ngx_memory_barrier();
+
+        set = ctx->sh->current;
+
+        *nkeys = (set && ngx_http_partoo_tryout_keys_in_zone(ctx, set,
+                                                     sizeof(ngx_uint_t)))
+                 ? set->nkeys : 0;
+
+        ngx_memory_barrier();
+
+        if (ctx->sh->frees == frees) {
+            return NGX_OK;
+        }
+    }
+}
+
+
 /*
  * Lock-free: the set is loaded once and read; "frees" tells whether it may
  * have been freed meanwhile (see the top of the file).
@@ -1153,13 +1209,6 @@ ngx_http_partoo_tryout_keys_lookup(ngx_http_partoo_tryout_keys_zone_t *ctx,
         }
     }
 }
-
-
-/* "len" bytes at "p" lie inside the zone */
-
-#define ngx_http_partoo_tryout_keys_in_zone(ctx, p, len)                     \
-    ((u_char *) (p) >= (ctx)->start && (u_char *) (p) <= (ctx)->end          \
-     && (size_t) ((ctx)->end - (u_char *) (p)) >= (size_t) (len))
 
 
 static ngx_uint_t

@@ -81,6 +81,10 @@ ngx_int_t ngx_http_partoo_tryout_keys_zone_check(ngx_conf_t *cf,
 /* init_module: makes the key sets this cycle built the current ones */
 ngx_int_t ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle);
 
+/* the keys in force of a keys zone; NGX_DECLINED: not a keys zone */
+ngx_int_t ngx_http_partoo_tryout_keys_zone_keys(ngx_shm_zone_t *shm_zone,
+    ngx_uint_t *nkeys);
+
 /*
  * The record of a key: NGX_OK, NGX_DECLINED for an unknown key, NGX_ERROR
  * if hashing failed; "org_id" (the argument, or 0) sets found->has_org.

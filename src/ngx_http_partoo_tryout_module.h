@@ -42,6 +42,7 @@ typedef struct {
     ngx_http_partoo_tryout_delivery_t      delivery;
 
     unsigned                               head_passed:1;
+    unsigned                               metered:1;  /* see metrics */
 } ngx_http_partoo_tryout_ctx_t;
 
 

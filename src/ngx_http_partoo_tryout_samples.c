@@ -12,6 +12,7 @@
 #include "ngx_http_partoo_tryout_validate.h"
 #include "ngx_http_partoo_tryout_samples.h"
 #include "ngx_http_partoo_tryout_http.h"
+#include "ngx_http_partoo_tryout_metrics.h"
 
 
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
     ngx_queue_t                    queue;          /* most recent first */
     size_t                         max_size;
     ngx_uint_t                     generation;
+    ngx_uint_t                     nsamples;
 } ngx_http_partoo_tryout_samples_shctx_t;
 
 
@@ -714,6 +716,7 @@ ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
                       old->org_id);
 
         ngx_http_partoo_tryout_samples_remove(zctx, old);
+        ngx_http_partoo_tryout_metrics_samples_evicted(&zone->shm.name);
     }
 
     ngx_memzero(s, offsetof(ngx_http_partoo_tryout_sample_t, data));
@@ -727,6 +730,7 @@ ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
 
     ngx_rbtree_insert(&zctx->sh->rbtree, &s->node);
     ngx_queue_insert_head(&zctx->sh->queue, &s->queue);
+    zctx->sh->nsamples++;
 
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
@@ -786,6 +790,43 @@ ngx_http_partoo_tryout_samples_remove(
     ngx_queue_remove(&s->queue);
     ngx_rbtree_delete(&zctx->sh->rbtree, &s->node);
     ngx_slab_free_locked(zctx->shpool, s);
+    zctx->sh->nsamples--;
+}
+
+
+/* one word, read without the lock */
+
+ngx_int_t
+ngx_http_partoo_tryout_samples_zone_samples(ngx_shm_zone_t *shm_zone,
+    ngx_uint_t *nsamples)
+{
+    ngx_http_partoo_tryout_samples_zone_t  *zctx;
+
+    if (shm_zone->init != ngx_http_partoo_tryout_samples_init_zone) {
+        return NGX_DECLINED;
+    }
+
+    zctx = shm_zone->data;
+
+    if (zctx == NULL || zctx->sh == NULL) {
+        return NGX_DECLINED;
+    }
+
+    *nsamples = zctx->sh->nsamples;
+
+    return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_partoo_tryout_samples_api_location(ngx_http_request_t *r)
+{
+    ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
+
+    pslcf = ngx_http_get_module_loc_conf(r,
+                                         ngx_http_partoo_tryout_samples_module);
+
+    return pslcf->api_zone != NULL;
 }
 
 
@@ -970,6 +1011,7 @@ ngx_http_partoo_tryout_samples_init_zone(ngx_shm_zone_t *shm_zone,
     ngx_queue_init(&ctx->sh->queue);
 
     ctx->sh->generation = 0;
+    ctx->sh->nsamples = 0;
 
     len = sizeof(" in partoo_tryout_samples_zone \"\"")
           + shm_zone->shm.name.len;

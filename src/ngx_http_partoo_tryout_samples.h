@@ -64,4 +64,12 @@ void ngx_http_partoo_tryout_samples_keep_signature(ngx_shm_zone_t *zone,
     ngx_uint_t generation, u_char *key_id, u_char *signature);
 
 
+/* the samples stored in a samples zone; NGX_DECLINED: not one */
+ngx_int_t ngx_http_partoo_tryout_samples_zone_samples(
+    ngx_shm_zone_t *shm_zone, ngx_uint_t *nsamples);
+
+/* whether r's location is a partoo_tryout_samples_api one */
+ngx_uint_t ngx_http_partoo_tryout_samples_api_location(ngx_http_request_t *r);
+
+
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_SAMPLES_H_INCLUDED_ */
