@@ -1042,6 +1042,15 @@ ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
                                     &ngx_http_partoo_tryout_engine)
                    != CURLE_OK))
 
+        /*
+         * A thread's handle keeps its own connections, five by default:
+         * one, so that the pooled handles, as many as deliveries ever ran
+         * at once, hold no more idle connections than that
+         */
+
+        || (t->threaded
+            && curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, 1L) != CURLE_OK)
+
         /* TLS: verified against the configured bundle only */
 
         || curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK

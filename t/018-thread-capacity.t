@@ -1,7 +1,8 @@
 # The thread-pool engine's capacity is the contract's 503: a delivery the
 # pool's queue refuses ("thread_pool ... max_queue=") is answered like one
 # over partoo_tryout_max_in_flight, never with nginx's HTML 500, and it
-# leaves the in-flight count as it found it.
+# leaves the in-flight count as it found it.  Its idle connections are
+# bounded too: one per pooled libcurl handle.
 
 use strict;
 use warnings;
@@ -16,6 +17,10 @@ our $R = "https://127.0.0.1:$P/t";
 our $DIR = PartooTryout::Receiver::setup();
 
 PartooTryout::Receiver::start(port => $P);
+
+# a second receiver, for a second kept connection
+our $P1 = PartooTryout::Receiver::port(1);
+PartooTryout::Receiver::start(port => $P1);
 
 no_shuffle();
 check_accum_error_log();
@@ -114,3 +119,29 @@ partoo_tryout: 1 deliveries in flight, see "partoo_tryout_max_in_flight"
 [alert]
 [crit]
 queue overflow
+
+
+
+=== TEST 3: a thread's libcurl handle keeps one idle connection, not five: after a delivery to another receiver, the first receiver's connection is gone and the next delivery there opens a new one
+One delivery at a time: every one runs on the same pooled handle.
+--- main_config
+thread_pool tryout threads=1;
+--- config eval
+$PartooTryout::THREAD_LOCATION
+--- request eval
+[PartooTryout::tryout_request(url => "$main::R/one?status=204"),
+ PartooTryout::tryout_request(url => "$main::R/one?status=204"),
+ PartooTryout::tryout_request(url => "https://127.0.0.1:$main::P1/t/two?status=204"),
+ PartooTryout::tryout_request(url => "$main::R/one?status=204"),
+ "GET /receiver/one.conn"]
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(url => "$main::R/one?status=204",
+                                   response_status => 204)) x 2,
+ PartooTryout::tryout_answer_like(url => "https://127.0.0.1:$main::P1/t/two?status=204",
+                                  response_status => 204),
+ PartooTryout::tryout_answer_like(url => "$main::R/one?status=204",
+                                  response_status => 204),
+ '^(\d+)\n\1\n(?!\1\n)\d+\n$']
+--- no_error_log
+[alert]
+[error]
