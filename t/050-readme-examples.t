@@ -239,7 +239,13 @@ ok(@examples, scalar(@examples) . ' nginx examples in README.md');
 for my $example (@examples) {
     my ($line, $text) = @$example;
 
-    my @names = top_level_names($text);
+    my @names = eval { top_level_names($text) };
+
+    if ($@) {
+        fail("README.md:$line: $@");
+        next;
+    }
+
     my $context = context_of(@names);
 
     # replaced by the module under test, so only its name is checked
