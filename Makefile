@@ -204,7 +204,8 @@ compat: deps
 
 # The suite on another Test::Nginx, openresty's test-nginx: TEST_NGINX_LIB is
 # its lib/ (or its checkout).  Run on a copy of t/ without the project's own
-# Test::Nginx, which t/lib would otherwise put first.
+# Test::Nginx, which t/lib would otherwise put first; README.md goes along
+# for t/050, which checks its examples.
 UPSTREAM_DIR := $(BUILD)/upstream
 
 test-upstream: DEB_PACKAGES += $(TEST_PACKAGES) libtest-longstring-perl \
@@ -218,7 +219,7 @@ test-upstream: deps build
 	[ -f $$lib/Test/Nginx/Socket.pm ] || { echo "test-upstream: no" \
 	    "Test/Nginx/Socket.pm in $(TEST_NGINX_LIB)"; exit 2; }; \
 	rm -rf $(UPSTREAM_DIR) && mkdir -p $(UPSTREAM_DIR); \
-	$(call source_files,t) \
+	$(call source_files,t README.md) \
 	    | tar --null -T - -cf - | tar -xf - -C $(UPSTREAM_DIR); \
 	rm -rf $(UPSTREAM_DIR)/t/lib/Test/Nginx; \
 	echo "test-upstream: prove -I$$lib -r t in $(UPSTREAM_DIR)"; \
