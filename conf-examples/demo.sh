@@ -108,6 +108,13 @@ start() {
     curl -s -X POST "$url" -H 'Content-Type: application/json' \
         -H "x-APIKey: $key" -d '{"items":[{"url":"http://example.com"}]}'
     echo
+    echo
+    echo "What the module counted (Prometheus's format; ?format=json for JSON):"
+    echo "\$ curl -s http://127.0.0.1:8080/metrics/partoo-tryout \\"
+    echo "      | grep -E '^partoo_tryout_(requests|deliveries)_total' | grep -v ' 0\$'"
+    curl -s http://127.0.0.1:8080/metrics/partoo-tryout \
+        | grep -E '^partoo_tryout_(requests|deliveries)_total' \
+        | grep -v ' 0$'
 }
 
 case "${1:-start}" in
