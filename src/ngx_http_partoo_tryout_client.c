@@ -417,13 +417,6 @@ ngx_http_partoo_tryout_client_start(ngx_http_request_t *r,
     cl->log = r->connection->log;
     cl->start = ngx_current_msec;
 
-    d->peer_len = 0;
-    d->reused = 0;
-    d->resolve_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-    d->connect_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-    d->tls_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-    d->first_byte_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-
     if (ngx_http_partoo_tryout_client_parse_url(cl, &d->url, &path,
                                                 &authority)
         != NGX_OK)
