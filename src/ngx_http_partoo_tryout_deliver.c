@@ -27,6 +27,7 @@
 
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_client.h"
+#include "ngx_http_partoo_tryout_diag.h"
 
 
 /* idle easy handles kept per worker for reuse */
@@ -749,6 +750,12 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     d->duration = 0;
     d->done = 1;
 
+    if (d->diag) {
+        (void) ngx_http_partoo_tryout_diag_verdict(d->diag, d->error, 0,
+                                                   (char *) text, range,
+                                                   NULL);
+    }
+
     return NGX_OK;
 }
 
@@ -1179,6 +1186,18 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
     d->error = ngx_http_partoo_tryout_transfer_error(t, code, status);
 
     ngx_http_partoo_tryout_transfer_info(t, d);
+
+    /* libcurl's words; its answer is not seen (d->diag->response 0) */
+
+    if (d->diag) {
+        (void) ngx_http_partoo_tryout_diag_verdict(d->diag, d->error,
+                                   status > 0 ? (ngx_uint_t) status : 0,
+                                   t->blocked_addr,
+                                   t->blocked_range,
+                                   code == CURLE_OK ? NULL
+                                   : t->errbuf[0] ? t->errbuf
+                                   : curl_easy_strerror(code));
+    }
     d->response_status = (status > 0) ? (ngx_uint_t) status : 0;
     d->duration = ngx_current_msec - t->start;
     d->transfer = NULL;

@@ -165,8 +165,8 @@ main::line(event => 'business_created', host => '127\.0\.0\.1',
 --- request eval
 PartooTryout::tryout_request(url => "https://127.0.0.1:$main::WRONGHOST/t/x")
 --- response_body_like eval
-PartooTryout::tryout_answer_like(url => "https://127.0.0.1:$main::WRONGHOST/t/x",
-                                 error => 'tls_failure')
+PartooTryout::tryout_answer_like(
+    url => "https://127.0.0.1:$main::WRONGHOST/t/x", error => 'tls_failure')
 --- error_log eval
 main::line(event => 'business_created', host => '127\.0\.0\.1',
            addr => "127\\.0\\.0\\.1:$main::WRONGHOST", connect => '-',
@@ -179,8 +179,8 @@ main::line(event => 'business_created', host => '127\.0\.0\.1',
 --- request eval
 PartooTryout::tryout_request(url => "https://127.0.0.1:$main::SELFSIGNED/t/x")
 --- response_body_like eval
-PartooTryout::tryout_answer_like(url => "https://127.0.0.1:$main::SELFSIGNED/t/x",
-                                 error => 'tls_failure')
+PartooTryout::tryout_answer_like(
+    url => "https://127.0.0.1:$main::SELFSIGNED/t/x", error => 'tls_failure')
 --- error_log eval
 main::line(event => 'business_created', host => '127\.0\.0\.1',
            addr => "127\\.0\\.0\\.1:$main::SELFSIGNED", connect => '-',
