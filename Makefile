@@ -107,7 +107,7 @@ unit: $(UNIT_TESTS)
 # the files that deliver, run again on the libcurl event engine
 DELIVERY_TESTS := $(wildcard t/00[7-9]-*.t t/01[0-9]-*.t) \
                   t/027-metrics.t t/030-payload-defaults.t t/033-signing.t \
-                  t/040-faults.t
+                  t/040-faults.t t/045-delivery-diagnostics.t
 
 test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps build unit

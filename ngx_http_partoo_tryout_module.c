@@ -21,6 +21,7 @@
 #include "ngx_http_partoo_tryout_module.h"
 #include "ngx_http_partoo_tryout_variables.h"
 #include "ngx_http_partoo_tryout_metrics.h"
+#include "ngx_http_partoo_tryout_diag.h"
 
 
 /* debian/changelog and CHANGES carry the same number */
@@ -126,6 +127,13 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       ngx_http_partoo_tryout_keys_roles_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_partoo_tryout_loc_conf_t, roles),
+      NULL },
+
+    { ngx_string("partoo_tryout_diagnostics"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_partoo_tryout_loc_conf_t, diagnostics),
       NULL },
 
     { ngx_string("partoo_tryout_max_body_size"),
@@ -611,6 +619,15 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
 
     d->handler = ngx_http_partoo_tryout_delivered;
 
+    if (ptlcf->diagnostics) {
+        d->diag = ngx_pcalloc(r->pool, sizeof(ngx_http_partoo_tryout_diag_t));
+        if (d->diag == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        d->diag->pool = r->pool;
+    }
+
     rc = ngx_http_partoo_tryout_deliver(r, &ptlcf->deliver, d, item->headers,
                                         item->nheaders);
 
@@ -696,11 +713,21 @@ ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
 {
     u_char                             *p, *body;
     size_t                              len, url_escape;
-    ngx_str_t                          *error;
+    ngx_str_t                          *error, diag;
     const char                         *type;
     ngx_http_partoo_tryout_delivery_t  *d;
 
     d = &ctx->delivery;
+
+    /* partoo_tryout_diagnostics on: one member more, the rest the same */
+
+    ngx_str_null(&diag);
+
+    if (d->diag
+        && ngx_http_partoo_tryout_diag_render(r->pool, d, &diag) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     type = ngx_http_partoo_tryout_event_name(ctx->event);
     error = ngx_http_partoo_tryout_deliver_error_name(d->error);
@@ -711,7 +738,8 @@ ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
                  "\"error\":,\"duration_ms\":}]}") - 1
           + d->body.len + ngx_strlen(type) + d->url.len + url_escape
           + NGX_INT_T_LEN + (error ? error->len + 2 : sizeof("null") - 1)
-          + NGX_INT_T_LEN;
+          + NGX_INT_T_LEN
+          + (diag.len ? sizeof(",\"diagnostics\":") - 1 + diag.len : 0);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -739,7 +767,13 @@ ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,
         p = ngx_cpymem(p, ",\"error\":null", sizeof(",\"error\":null") - 1);
     }
 
-    p = ngx_sprintf(p, ",\"duration_ms\":%M}]}", d->duration);
+    p = ngx_sprintf(p, ",\"duration_ms\":%M", d->duration);
+
+    if (diag.len) {
+        p = ngx_sprintf(p, ",\"diagnostics\":%V", &diag);
+    }
+
+    p = ngx_cpymem(p, "}]}", sizeof("}]}") - 1);
 
     ngx_http_partoo_tryout_metrics_delivery(d);
 
@@ -851,6 +885,7 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
 
     conf->enable = NGX_CONF_UNSET;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->diagnostics = NGX_CONF_UNSET;
     conf->keys = NGX_CONF_UNSET_PTR;
     conf->roles = NGX_CONF_UNSET_UINT;
 
@@ -902,6 +937,7 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->roles, prev->roles,
                               NGX_HTTP_PARTOO_TRYOUT_ROLES_DEFAULT);
 
+    ngx_conf_merge_value(conf->diagnostics, prev->diagnostics, 0);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
 

@@ -21,6 +21,7 @@
 
 #include "ngx_http_partoo_tryout_client.h"
 #include "ngx_http_partoo_tryout_metrics.h"
+#include "ngx_http_partoo_tryout_diag.h"
 
 
 #if !(NGX_SSL)
@@ -229,6 +230,8 @@ static void ngx_http_partoo_tryout_client_finish(
     ngx_http_partoo_tryout_client_t *cl,
     ngx_http_partoo_tryout_deliver_error_e error, const char *reason);
 static void ngx_http_partoo_tryout_client_done(ngx_event_t *ev);
+static void ngx_http_partoo_tryout_client_diag(
+    ngx_http_partoo_tryout_client_t *cl);
 static void ngx_http_partoo_tryout_client_stop(
     ngx_http_partoo_tryout_client_t *cl);
 static void ngx_http_partoo_tryout_client_cleanup(void *data);
@@ -418,12 +421,9 @@ ngx_http_partoo_tryout_client_start(ngx_http_request_t *r,
     cl->log = r->connection->log;
     cl->start = ngx_current_msec;
 
-    d->peer_len = 0;
-    d->reused = 0;
-    d->resolve_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-    d->connect_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-    d->tls_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
-    d->first_byte_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
+    if (d->diag) {
+        d->diag->response = 1;
+    }
 
     if (ngx_http_partoo_tryout_client_parse_url(cl, &d->url, &path,
                                                 &authority)
@@ -472,6 +472,8 @@ ngx_http_partoo_tryout_client_start(ngx_http_request_t *r,
             d->response_status = 0;
             d->duration = 0;
             d->done = 1;
+
+            ngx_http_partoo_tryout_client_diag(cl);
 
             return NGX_OK;
         }
@@ -1816,6 +1818,15 @@ ngx_http_partoo_tryout_client_parse(ngx_http_partoo_tryout_client_t *cl)
                 cl->keepalive = 0;
             }
 
+            /* diagnostics never fail a delivery: out of memory, less */
+
+            if (cl->delivery->diag) {
+                (void) ngx_http_partoo_tryout_diag_status(cl->delivery->diag,
+                                        cl->status.http_version,
+                                        cl->status.start,
+                                        cl->status.end - cl->status.start);
+            }
+
             cl->phase = ngx_http_partoo_tryout_phase_headers;
             break;
 
@@ -1904,6 +1915,11 @@ ngx_http_partoo_tryout_client_head(ngx_http_partoo_tryout_client_t *cl)
     value = r->header_start;
     vlen = r->header_end - r->header_start;
 
+    if (cl->delivery->diag) {
+        (void) ngx_http_partoo_tryout_diag_header(cl->delivery->diag, name,
+                                                  nlen, value, vlen);
+    }
+
     if (nlen == sizeof("Content-Length") - 1
         && ngx_strncasecmp(name, (u_char *) "Content-Length", nlen) == 0)
     {
@@ -1971,6 +1987,11 @@ ngx_http_partoo_tryout_client_body(ngx_http_partoo_tryout_client_t *cl)
                 cl->keepalive = 0;
             }
 
+            if (cl->delivery->diag) {
+                (void) ngx_http_partoo_tryout_diag_body(cl->delivery->diag,
+                                                        cl->in.pos, size);
+            }
+
             cl->received += size;
             cl->in.pos += size;
 
@@ -2003,6 +2024,11 @@ ngx_http_partoo_tryout_client_body(ngx_http_partoo_tryout_client_t *cl)
             if (rc == NGX_OK) {
                 size = ngx_min(cl->chunked.size,
                                (off_t) (cl->in.last - cl->in.pos));
+
+                if (cl->delivery->diag) {
+                    (void) ngx_http_partoo_tryout_diag_body(
+                                   cl->delivery->diag, cl->in.pos, size);
+                }
 
                 cl->received += size;
                 cl->in.pos += size;
@@ -2094,8 +2120,24 @@ ngx_http_partoo_tryout_client_timeout(ngx_event_t *ev)
 {
     ngx_http_partoo_tryout_client_t *cl = ev->data;
 
+    ngx_http_partoo_tryout_delivery_t  *d;
+
+    d = cl->delivery;
+
     (void) ngx_snprintf(cl->reason_buf, sizeof(cl->reason_buf) - 1,
-                        "timed out after %M ms%Z", cl->conf->timeout);
+                        "timed out after %M ms waiting for %s%Z",
+                        cl->conf->timeout,
+                        d->resolve_time == NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED
+                        ? "the name's addresses"
+                        : d->connect_time == NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED
+                        ? "the connection"
+                        : d->tls_time == NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED
+                        ? "the TLS handshake"
+                        : !cl->sent ? "the request to be sent"
+                        : cl->phase == ngx_http_partoo_tryout_phase_status
+                        ? "the status line"
+                        : cl->phase == ngx_http_partoo_tryout_phase_headers
+                        ? "the headers" : "the body");
 
     ngx_http_partoo_tryout_client_finish(cl,
                                          NGX_HTTP_PARTOO_TRYOUT_ERR_TIMEOUT,
@@ -2176,6 +2218,8 @@ ngx_http_partoo_tryout_client_done(ngx_event_t *ev)
     d->client = NULL;
     d->done = 1;
 
+    ngx_http_partoo_tryout_client_diag(cl);
+
     if (cl->error != NGX_HTTP_PARTOO_TRYOUT_DELIVERED) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "partoo_tryout: delivery to \"%V\" failed (%V): %s",
@@ -2194,6 +2238,47 @@ ngx_http_partoo_tryout_client_done(ngx_event_t *ev)
     d->handler(r);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * The reason in words and the head sent, for partoo_tryout_diagnostics;
+ * the answer's parts were kept as they were read.
+ */
+
+static void
+ngx_http_partoo_tryout_client_diag(ngx_http_partoo_tryout_client_t *cl)
+{
+    u_char                             *end;
+    ngx_http_partoo_tryout_diag_t      *g;
+    ngx_http_partoo_tryout_delivery_t  *d;
+
+    d = cl->delivery;
+    g = d->diag;
+
+    if (g == NULL) {
+        return;
+    }
+
+    (void) ngx_http_partoo_tryout_diag_verdict(g, cl->error,
+                                               d->response_status,
+                                               (char *) cl->blocked_addr,
+                                               cl->blocked_range, cl->reason);
+
+    /* the head as sent: nothing when the request never went out */
+
+    if (cl->out.start == NULL || (!cl->sent && cl->out.pos == cl->out.start))
+    {
+        return;
+    }
+
+    end = ngx_strnstr(cl->out.start, "\r\n\r\n",
+                      cl->out.last - cl->out.start);
+
+    if (end) {
+        g->request.data = cl->out.start;
+        g->request.len = end + 2 - cl->out.start;
+    }
 }
 
 

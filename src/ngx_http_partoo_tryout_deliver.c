@@ -28,6 +28,7 @@
 #include "ngx_http_partoo_tryout_deliver.h"
 #include "ngx_http_partoo_tryout_client.h"
 #include "ngx_http_partoo_tryout_metrics.h"
+#include "ngx_http_partoo_tryout_diag.h"
 
 
 /* idle easy handles kept per worker for reuse */
@@ -178,6 +179,9 @@ static ngx_int_t ngx_http_partoo_tryout_header_add(
     ngx_http_partoo_tryout_transfer_t *t, const char *line);
 static void ngx_http_partoo_tryout_transfer_done(
     ngx_http_partoo_tryout_transfer_t *t, CURLcode code);
+static void ngx_http_partoo_tryout_transfer_info(
+    ngx_http_partoo_tryout_transfer_t *t,
+    ngx_http_partoo_tryout_delivery_t *d);
 static ngx_http_partoo_tryout_deliver_error_e
     ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
     CURLcode code, long status);
@@ -491,6 +495,15 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         return NGX_BUSY;
     }
 
+    /* what every engine fills as far as it gets */
+
+    d->peer_len = 0;
+    d->reused = 0;
+    d->resolve_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
+    d->connect_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
+    d->tls_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
+    d->first_byte_time = NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED;
+
     if (conf->ssl) {
         return ngx_http_partoo_tryout_client_start(r, conf, d, headers,
                                                    nheaders);
@@ -738,6 +751,12 @@ ngx_http_partoo_tryout_blocked_literal(ngx_http_request_t *r,
     d->response_status = 0;
     d->duration = 0;
     d->done = 1;
+
+    if (d->diag) {
+        (void) ngx_http_partoo_tryout_diag_verdict(d->diag, d->error, 0,
+                                                   (char *) text, range,
+                                                   NULL);
+    }
 
     return NGX_OK;
 }
@@ -1176,6 +1195,20 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
     }
 
     d->error = ngx_http_partoo_tryout_transfer_error(t, code, status);
+
+    ngx_http_partoo_tryout_transfer_info(t, d);
+
+    /* libcurl's words; its answer is not seen (d->diag->response 0) */
+
+    if (d->diag) {
+        (void) ngx_http_partoo_tryout_diag_verdict(d->diag, d->error,
+                                   status > 0 ? (ngx_uint_t) status : 0,
+                                   t->blocked_addr,
+                                   t->blocked_range,
+                                   code == CURLE_OK ? NULL
+                                   : t->errbuf[0] ? t->errbuf
+                                   : curl_easy_strerror(code));
+    }
     d->response_status = (status > 0) ? (ngx_uint_t) status : 0;
     d->duration = ngx_current_msec - t->start;
     d->transfer = NULL;
@@ -1201,6 +1234,88 @@ ngx_http_partoo_tryout_transfer_done(ngx_http_partoo_tryout_transfer_t *t,
     d->handler(r);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * What libcurl saw, in the native engine's terms: its times count from the
+ * start in microseconds, 0 for a step not reached, and for both connect
+ * steps on a kept connection (CURLINFO_NUM_CONNECTS 0), which the native
+ * engine counts as done at once.  Its primary IP is the address last
+ * tried: connected unless the error says no connection was made.
+ */
+
+static void
+ngx_http_partoo_tryout_transfer_info(ngx_http_partoo_tryout_transfer_t *t,
+    ngx_http_partoo_tryout_delivery_t *d)
+{
+    char                                *ip;
+    long                                 port, connects;
+    socklen_t                            sslen;
+    curl_off_t                           us;
+    ngx_uint_t                           i;
+    struct sockaddr_storage              ss;
+    ngx_http_partoo_tryout_addr_host_e   kind;
+
+    static const CURLINFO  infos[] = {
+        CURLINFO_NAMELOOKUP_TIME_T,
+        CURLINFO_CONNECT_TIME_T,
+        CURLINFO_APPCONNECT_TIME_T,
+        CURLINFO_STARTTRANSFER_TIME_T
+    };
+
+    ngx_msec_t  *times[] = {
+        &d->resolve_time, &d->connect_time, &d->tls_time, &d->first_byte_time
+    };
+
+    for (i = 0; i < sizeof(infos) / sizeof(infos[0]); i++) {
+        us = 0;
+
+        if (curl_easy_getinfo(t->easy, infos[i], &us) == CURLE_OK
+            && us > 0)
+        {
+            *times[i] = (ngx_msec_t) (us / 1000);
+        }
+    }
+
+    if (d->error == NGX_HTTP_PARTOO_TRYOUT_ERR_DNS
+        || d->error == NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT
+        || d->error == NGX_HTTP_PARTOO_TRYOUT_ERR_BLOCKED
+        || t->blocked_range)
+    {
+        return;
+    }
+
+    ip = NULL;
+    port = 0;
+
+    if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK
+        || ip == NULL
+        || curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_PORT, &port)
+           != CURLE_OK)
+    {
+        return;
+    }
+
+    kind = ngx_http_partoo_tryout_addr_literal(ip, ngx_strlen(ip), &ss,
+                                               &sslen);
+
+    if (kind != NGX_HTTP_PARTOO_TRYOUT_ADDR_LITERAL) {
+        return;
+    }
+
+    ngx_inet_set_port((struct sockaddr *) &ss, (in_port_t) port);
+    ngx_memcpy(&d->peer, &ss, sslen);
+    d->peer_len = sslen;
+
+    connects = 1;
+    (void) curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+
+    if (connects == 0) {
+        d->reused = 1;
+        d->connect_time = 0;
+        d->tls_time = 0;
+    }
 }
 
 

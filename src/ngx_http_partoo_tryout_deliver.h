@@ -82,6 +82,9 @@ typedef struct {
 typedef struct ngx_http_partoo_tryout_transfer_s
     ngx_http_partoo_tryout_transfer_t;
 
+typedef struct ngx_http_partoo_tryout_diag_s
+    ngx_http_partoo_tryout_diag_t;
+
 
 #define NGX_HTTP_PARTOO_TRYOUT_NOT_REACHED     ((ngx_msec_t) -1)
 
@@ -117,6 +120,9 @@ typedef struct {
     ngx_msec_t                               tls_time;
     ngx_msec_t                               first_byte_time;
     void                                    *client;   /* native, busy */
+
+    /* partoo_tryout_diagnostics on: what else the engine saw */
+    ngx_http_partoo_tryout_diag_t           *diag;     /* NULL: off */
 
     unsigned                                 done:1;
     unsigned                                 reused:1;  /* a kept conn */

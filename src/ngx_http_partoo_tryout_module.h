@@ -24,6 +24,7 @@
 
 typedef struct {
     ngx_flag_t                             enable;
+    ngx_flag_t                             diagnostics;
     size_t                                 max_body_size;
     ngx_shm_zone_t                        *keys;     /* keys=NAME */
     ngx_uint_t                             roles;    /* ROLE_* mask */

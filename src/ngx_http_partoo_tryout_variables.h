@@ -3,8 +3,9 @@
  * Copyright (C) Partoo tryout module authors
  *
  * The tryout's embedded variables: who the key is ($partoo_tryout_org_id,
- * $partoo_tryout_user_id) and what the delivery left ($partoo_tryout_status,
- * _error, _response_status, _duration).
+ * $partoo_tryout_user_id), what the item asked (_event_type, _host) and
+ * what the delivery left ($partoo_tryout_status, _error, _response_status,
+ * _duration, _addr, _connect_time, _first_byte_time, _connection_reused).
  */
 
 

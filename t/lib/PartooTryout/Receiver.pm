@@ -20,6 +20,9 @@ package PartooTryout::Receiver;
 #   delay=MS      wait before answering
 #   trickle=MS    send the response head one byte every MS
 #   size=N        a body of N bytes, with Content-Length
+#   body=TEXT     that body (percent-decoded: any bytes), with Content-Length
+#   headers=N     N headers more: X-Extra-001: hhh... (300 bytes), then
+#                 X-Extra-002: 2 and on
 #   endless=1     a chunked body that never ends
 #   hang=1        never answer; wait for the client to go
 #   location=URL  a Location header (for 3xx)
@@ -464,12 +467,14 @@ sub answer {
 
     $head .= "Location: $q->{location}\r\n" if defined $q->{location};
     $head .= "Connection: close\r\n" if $q->{close};
+    $head .= sprintf("X-Extra-%03d: %s\r\n", $_, $_ == 1 ? 'h' x 300 : $_)
+        for 1 .. ($q->{headers} || 0);
 
     if ($q->{endless}) {
         $head .= "Transfer-Encoding: chunked\r\n\r\n";
 
     } else {
-        $body = 'a' x ($q->{size} || 0);
+        $body = $q->{body} // 'a' x ($q->{size} || 0);
         $head .= "Content-Length: " . length($body) . "\r\n"
                  if $status != 204 && $status != 304;
         $head .= "\r\n";
