@@ -153,3 +153,28 @@ main::deliver('refused', 'refused')
 main::got('refused', 'refused', response_status => 200)
 --- no_error_log
 [warn]
+
+
+
+=== TEST 8: each failed lookup is counted as dns_failure by the status location
+--- config eval
+$PartooTryout::DELIVERY_LOCATION . <<'_EOC_';
+    location = /metrics {
+        partoo_tryout_status;
+    }
+_EOC_
+--- request eval
+[PartooTryout::tryout_request(url => main::url('nowhere', 'nowhere')),
+ PartooTryout::tryout_request(url => main::url('servfail', 'servfail')),
+ PartooTryout::tryout_request(url => main::url('one', 'counted')),
+ "GET /metrics"]
+--- response_body_like eval
+[PartooTryout::tryout_answer_like(url => main::url('nowhere', 'nowhere'),
+                                  error => 'dns_failure'),
+ PartooTryout::tryout_answer_like(url => main::url('servfail', 'servfail'),
+                                  error => 'dns_failure'),
+ PartooTryout::tryout_answer_like(url => main::url('one', 'counted'),
+                                  response_status => 200),
+ '\npartoo_tryout_deliveries_total\{status="success",error="none"\} 1\n'
+ . 'partoo_tryout_deliveries_total\{status="error",error="timeout"\} 0\n'
+ . 'partoo_tryout_deliveries_total\{status="error",error="dns_failure"\} 2\n']
