@@ -116,7 +116,7 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       NULL },
 
     { ngx_string("partoo_tryout_keys_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
       ngx_http_partoo_tryout_keys_zone,
       0,
       0,
@@ -1269,6 +1269,10 @@ ngx_http_partoo_tryout_init_process(ngx_cycle_t *cycle)
     if (ngx_http_partoo_tryout_metrics_init_process(cycle, &ptmcf->metrics)
         != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_partoo_tryout_keys_init_process(cycle) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -11,11 +11,12 @@
  * pointer to one, stored in one aligned word: readers load it, copy what
  * they need and take no lock at all.  Publishing is one store of that
  * pointer, by a publisher holding the slab mutex (publishers only: the
- * master today, on reload; a worker that re-reads the file later).  The
- * set it replaces stays as it is until the following publish, which frees
- * every set but the current one before it builds the next: a lookup takes
- * microseconds, reloads come seconds apart at the least.  A reader stalled
- * across two publishes (stopped, swapped out) still gets no wrong answer:
+ * master, at start and on reload; with "check=", the worker that found
+ * the file changed).  The set it replaces stays as it is until the
+ * following publish, which frees every set but the current one before it
+ * builds the next: a lookup takes microseconds, publishes come a second
+ * apart at the least (reloads; checks, one "check" interval).  A reader
+ * stalled across two publishes (stopped, swapped out) gets no wrong answer:
  * "frees" is bumped before any set is freed, and a reader that sees it
  * change during its lookup starts again; whatever it reads meanwhile is
  * checked to lie inside the zone, so freed and reused memory can mislead
@@ -23,16 +24,29 @@
  *
  * Why a worker killed at any instruction cannot stop a reload or corrupt
  * the zone: a reader holds no lock and writes nothing to the zone, so its
- * death leaves the zone exactly as it was.  A publisher (once workers
- * publish) holds only the slab mutex, which nginx releases when the
- * process holding it dies (ngx_unlock_mutexes); it registers a set in
- * "sets" before filling it and publishes it with a single store, so a
- * death before that store leaves the current set untouched and a
- * registered half-built set that the next publisher frees, and a death
- * after it leaves a complete new set current.  A worker that publishes
- * (to come) must build and store in one hold of the mutex; the master's
- * two steps (init_zone, init_module) store only a set still registered,
- * so a set reclaimed by another publisher in between is never current.
+ * death leaves the zone exactly as it was.  A publisher holds only the
+ * slab mutex, which nginx releases when the process holding it dies
+ * (ngx_unlock_mutexes); it registers a set in "sets" before filling it
+ * and publishes it with a single store, so a death before that store
+ * leaves the current set untouched and a registered half-built set that
+ * the next publisher frees, and a death after it leaves a complete new
+ * set current.  A worker that publishes
+ * builds and stores in one hold of the mutex, so no other publisher sees
+ * its set before it is complete; the master's two steps (init_zone,
+ * init_module) store only a set still registered, so a set reclaimed by
+ * another publisher in between is never current.
+ *
+ * Checks ("check=TIME").  Every worker has a timer; the first whose timer
+ * finds the zone's "check_due" past takes "check_owner" with a compare
+ * and set, so one worker at a time stats the file.  The owner word is no
+ * lock: a worker that finds it held by a process that no longer exists
+ * takes it over, so a worker killed mid-check stops no other.  A changed
+ * file (inode, size, mtime) is read and parsed in that worker, by the
+ * code a reload runs, and published as above; "generation", bumped at
+ * every publish, tells it that a reload published meanwhile, and then its
+ * older parse is dropped.  The file last examined, good or bad, is kept
+ * in "file", so a bad file is refused once and read again only once it
+ * changes.
  *
  * Reload.  On SIGHUP nginx hands a zone of the same name and size to the
  * new cycle with the old cycle's data, while the old workers keep reading
@@ -114,6 +128,17 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_set_t;
 
 
+/* what tells a key file changed; all 0: a file that could not be read */
+
+typedef struct {
+    uint64_t                             dev;
+    uint64_t                             ino;
+    int64_t                              size;
+    int64_t                              mtime;
+    int64_t                              mtime_nsec;
+} ngx_http_partoo_tryout_keys_ident_t;
+
+
 typedef struct {
     /* what lookups read; one aligned word, stored by publishers only */
     ngx_http_partoo_tryout_keys_set_t * volatile  current;
@@ -123,6 +148,14 @@ typedef struct {
 
     ngx_atomic_t                         frees;   /* bumped before a free */
     ngx_uint_t                           pages;   /* pages for key sets */
+
+    /* "check=": the next check's ngx_current_msec, the checking worker */
+    ngx_atomic_t                         check_due;
+    ngx_atomic_t                         check_owner;
+
+    /* under the slab mutex: publishes so far, the file last examined */
+    ngx_uint_t                           generation;
+    ngx_http_partoo_tryout_keys_ident_t  file;
 } ngx_http_partoo_tryout_keys_shctx_t;
 
 
@@ -138,10 +171,20 @@ typedef struct {
     u_char                              *end;
 
     ngx_str_t                            file;
+    ngx_msec_t                           check;     /* 0: off */
 
-    /* the parsed file, until init_zone built the set */
+    /*
+     * The master's cycle log and NGX_LOG_EMERG; a worker's own log and
+     * NGX_LOG_ERR for its checks (shm.log is the log of the cycle before,
+     * which a worker forked after that cycle went must not use).
+     */
+    ngx_log_t                           *log;
+    ngx_uint_t                           level;
+
+    /* the parsed file, until the set is built, and what was read */
     ngx_http_partoo_tryout_keys_file_t   kf;
     ngx_msec_t                           parse_time;
+    ngx_http_partoo_tryout_keys_ident_t  ident;
 
     /* built beside the current set on reload, published in init_module */
     ngx_http_partoo_tryout_keys_set_t   *pending;
@@ -152,7 +195,19 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_zone_t;
 
 
-static char *ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
+static ngx_int_t ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx);
+static void ngx_cdecl ngx_http_partoo_tryout_keys_error(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_err_t err,
+    const char *fmt, ...);
+static void ngx_http_partoo_tryout_keys_ident(
+    ngx_http_partoo_tryout_keys_ident_t *id, ngx_file_info_t *st);
+static ngx_http_partoo_tryout_keys_zone_t *ngx_http_partoo_tryout_keys_next(
+    ngx_cycle_t *cycle, ngx_list_part_t **part, ngx_uint_t *i);
+static void ngx_http_partoo_tryout_keys_check_handler(ngx_event_t *ev);
+static void ngx_http_partoo_tryout_keys_check(
+    ngx_http_partoo_tryout_keys_zone_t *ctx);
+static void ngx_http_partoo_tryout_keys_check_file(
     ngx_http_partoo_tryout_keys_zone_t *ctx);
 static ngx_int_t ngx_http_partoo_tryout_keys_hash(
     ngx_http_partoo_tryout_keys_zone_t *ctx, u_char *data, size_t len,
@@ -161,7 +216,7 @@ static ngx_int_t ngx_http_partoo_tryout_keys_hash(
 static ngx_int_t ngx_http_partoo_tryout_keys_init_zone(
     ngx_shm_zone_t *shm_zone, void *data);
 static ngx_http_partoo_tryout_keys_set_t *ngx_http_partoo_tryout_keys_build(
-    ngx_http_partoo_tryout_keys_zone_t *ctx);
+    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t *generation);
 static void ngx_http_partoo_tryout_keys_too_small(
     ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_uint_t set_pages);
 static void ngx_http_partoo_tryout_keys_warn_plaintext(
@@ -209,7 +264,8 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ssize_t                              size;
-    ngx_str_t                           *value, name, file;
+    ngx_str_t                           *value, name, file, s;
+    ngx_int_t                            check;
     ngx_uint_t                           i;
     ngx_shm_zone_t                      *shm_zone;
     ngx_pool_cleanup_t                  *cln;
@@ -218,6 +274,7 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
 
     size = 0;
+    check = 0;
     ngx_str_null(&name);
     ngx_str_null(&file);
 
@@ -242,6 +299,22 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
             if (file.len == 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid key file \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "check=", 6) == 0) {
+
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            check = ngx_parse_time(&s, 0);
+
+            if (check == NGX_ERROR || check == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid check time \"%V\"", &value[i]);
                 return NGX_CONF_ERROR;
             }
 
@@ -291,6 +364,8 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 
     ctx->shm_zone = shm_zone;
     ctx->file = file;
+    ctx->check = (ngx_msec_t) check;
+    ctx->level = NGX_LOG_EMERG;
 
     shm_zone->init = ngx_http_partoo_tryout_keys_init_zone;
     shm_zone->data = ctx;
@@ -326,7 +401,7 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_partoo_tryout_keys_load(cf, ctx) != NGX_CONF_OK) {
+    if (ngx_http_partoo_tryout_keys_load(cf, ctx) != NGX_OK) {
         ngx_http_partoo_tryout_metrics_keys_failed(&name);
         return NGX_CONF_ERROR;
     }
@@ -335,80 +410,91 @@ ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* the file is read whole here, and parsed by the nginx-free keys_file */
+/*
+ * The file is read whole here, and parsed by the nginx-free keys_file:
+ * while the master reads the configuration ("cf"), or in a worker's check
+ * (cf is NULL), which says the same at the "error" level.
+ */
 
-static char *
+static ngx_int_t
 ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
     ngx_http_partoo_tryout_keys_zone_t *ctx)
 {
     u_char                         *buf;
     size_t                          size;
     ngx_msec_t                      start;
+    ngx_file_info_t                 st;
     ngx_http_partoo_tryout_file_e   rc;
 
     ngx_time_update();
     start = ngx_current_msec;
 
+    ngx_memzero(&ctx->ident, sizeof(ngx_http_partoo_tryout_keys_ident_t));
+
     /* no limit but memory: one byte less, for the NUL after the text */
 
-    rc = ngx_http_partoo_tryout_read_file((char *) ctx->file.data,
-                                          NGX_MAX_SIZE_T_VALUE - 1,
-                                          &buf, &size);
+    rc = ngx_http_partoo_tryout_read_file_stat((char *) ctx->file.data,
+                                               NGX_MAX_SIZE_T_VALUE - 1,
+                                               &buf, &size, &st);
     switch (rc) {
 
     case NGX_HTTP_PARTOO_TRYOUT_FILE_OK:
         break;
 
     case NGX_HTTP_PARTOO_TRYOUT_FILE_OPEN:
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+        ngx_http_partoo_tryout_keys_error(cf, ctx, ngx_errno,
                            "key file \"%V\": " ngx_open_file_n " failed",
                            &ctx->file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
 
     case NGX_HTTP_PARTOO_TRYOUT_FILE_STAT:
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+        ngx_http_partoo_tryout_keys_error(cf, ctx, ngx_errno,
                            "key file \"%V\": " ngx_fd_info_n " failed",
                            &ctx->file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
 
     case NGX_HTTP_PARTOO_TRYOUT_FILE_NOT_REGULAR:
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+        ngx_http_partoo_tryout_keys_error(cf, ctx, 0,
                            "key file \"%V\": not a regular file", &ctx->file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
 
     case NGX_HTTP_PARTOO_TRYOUT_FILE_READ:
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+        ngx_http_partoo_tryout_keys_error(cf, ctx, ngx_errno,
                            "key file \"%V\": " ngx_read_fd_n " failed",
                            &ctx->file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
 
     case NGX_HTTP_PARTOO_TRYOUT_FILE_CHANGED:
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+        ngx_http_partoo_tryout_keys_error(cf, ctx, 0,
                            "key file \"%V\": changed while read", &ctx->file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
 
     default: /* FILE_NOMEM, or FILE_TOO_LARGE: more than memory can hold */
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+        ngx_http_partoo_tryout_keys_error(cf, ctx, 0,
                            "key file \"%V\": out of memory", &ctx->file);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
+
+    /* zeroed as the parser wants: a worker's check parses again and again */
+    ngx_memzero(&ctx->kf, sizeof(ngx_http_partoo_tryout_keys_file_t));
 
     /* NUL-terminated, so that a look past the last byte finds no token */
 
     if (ngx_http_partoo_tryout_keys_file_parse(&ctx->kf, buf, size) != 0) {
 
         if (ctx->kf.error[0] == '\0') {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+            ngx_http_partoo_tryout_keys_error(cf, ctx, 0,
                                "key file \"%V\": out of memory", &ctx->file);
 
         } else if (ctx->kf.error_index
                    == NGX_HTTP_PARTOO_TRYOUT_KEYS_FILE_NO_ENTRY)
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\": %s",
+            ngx_http_partoo_tryout_keys_error(cf, ctx, 0,
+                               "key file \"%V\": %s",
                                &ctx->file, ctx->kf.error);
 
         } else {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+            ngx_http_partoo_tryout_keys_error(cf, ctx, 0,
                                "key file \"%V\", keys[%uz]: %s",
                                &ctx->file, ctx->kf.error_index,
                                ctx->kf.error);
@@ -418,15 +504,56 @@ ngx_http_partoo_tryout_keys_load(ngx_conf_t *cf,
         ngx_http_partoo_tryout_file_free(buf, size);
         ngx_http_partoo_tryout_keys_free_parsed(ctx);
 
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_http_partoo_tryout_file_free(buf, size);
 
+    ngx_http_partoo_tryout_keys_ident(&ctx->ident, &st);
+
     ngx_time_update();
     ctx->parse_time = ngx_current_msec - start;
 
-    return NGX_CONF_OK;
+    return NGX_OK;
+}
+
+
+/* the words are the same in the master and in a worker's check */
+
+static void ngx_cdecl
+ngx_http_partoo_tryout_keys_error(ngx_conf_t *cf,
+    ngx_http_partoo_tryout_keys_zone_t *ctx, ngx_err_t err,
+    const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+    u_char    buf[NGX_MAX_CONF_ERRSTR];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    if (cf) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, err, "%*s", (size_t) (p - buf),
+                           buf);
+        return;
+    }
+
+    ngx_log_error(ctx->level, ctx->log, err, "%*s", (size_t) (p - buf), buf);
+}
+
+
+static void
+ngx_http_partoo_tryout_keys_ident(ngx_http_partoo_tryout_keys_ident_t *id,
+    ngx_file_info_t *st)
+{
+    ngx_memzero(id, sizeof(ngx_http_partoo_tryout_keys_ident_t));
+
+    id->dev = (uint64_t) st->st_dev;
+    id->ino = (uint64_t) st->st_ino;
+    id->size = (int64_t) st->st_size;
+    id->mtime = (int64_t) st->st_mtim.tv_sec;
+    id->mtime_nsec = (int64_t) st->st_mtim.tv_nsec;
 }
 
 
@@ -460,6 +587,7 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx = shm_zone->data;
 
+    ctx->log = shm_zone->shm.log;
     ctx->start = shm_zone->shm.addr;
     ctx->end = shm_zone->shm.addr + shm_zone->shm.size;
 
@@ -471,7 +599,7 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
 
-        set = ngx_http_partoo_tryout_keys_build(ctx);
+        set = ngx_http_partoo_tryout_keys_build(ctx, NULL);
         if (set == NULL) {
             goto done;
         }
@@ -512,13 +640,15 @@ ngx_http_partoo_tryout_keys_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->sh->pages = ctx->shpool->pfree;
 
-    set = ngx_http_partoo_tryout_keys_build(ctx);
+    set = ngx_http_partoo_tryout_keys_build(ctx, NULL);
     if (set == NULL) {
         goto done;
     }
 
     /* a fresh zone: no reader yet */
     ctx->sh->current = set;
+    ctx->sh->generation++;
+    ctx->sh->file = ctx->ident;
 
     rc = NGX_OK;
 
@@ -538,11 +668,17 @@ done:
  * Builds the parsed keys into a new set, registered in "sets" but not
  * current.  The sets older than the current one go first: they were
  * retired a publish ago (or never finished), so no reader is inside.
+ *
+ * A worker's check passes the "generation" it saw: the set is published
+ * in the same hold of the mutex, unless another publisher came between,
+ * and then nothing is built, and "*generation" is set to 0.
  */
 
 static ngx_http_partoo_tryout_keys_set_t *
-ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
+ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx,
+    ngx_uint_t *generation)
 {
+    char                                      *previous;
     size_t                                     size, room, limit;
     size_t                                     slot_bytes;
     uint64_t                                   nslots;
@@ -612,6 +748,12 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
 
     ngx_shmtx_lock(&shpool->mutex);
 
+    if (generation && *generation != ctx->sh->generation) {
+        ngx_shmtx_unlock(&shpool->mutex);
+        *generation = 0;
+        return NULL;
+    }
+
     ngx_http_partoo_tryout_keys_reclaim(ctx);
 
     pfree = shpool->pfree;
@@ -655,18 +797,28 @@ ngx_http_partoo_tryout_keys_build(ngx_http_partoo_tryout_keys_zone_t *ctx)
     /* on reload, what is in use includes the current set until it goes */
     used = ctx->sh->pages - shpool->pfree;
 
+    previous = ctx->sh->current ? " with the previous keys" : "";
+
+    if (generation) {
+        /* complete before it is current: see the top of the file */
+        ngx_memory_barrier();
+        ctx->sh->current = set;
+        ctx->sh->generation++;
+        ctx->sh->file = ctx->ident;
+    }
+
     ngx_shmtx_unlock(&shpool->mutex);
 
     ngx_time_update();
 
-    ngx_log_error(NGX_LOG_NOTICE, ctx->shm_zone->shm.log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, ctx->log, 0,
                   "partoo_tryout_keys_zone \"%V\": %ui keys from \"%V\", "
                   "parsed in %Mms, stored in %Mms, %uzK of %uzK used%s",
                   &ctx->shm_zone->shm.name, set->nkeys, &ctx->file,
                   ctx->parse_time, ngx_current_msec - start,
                   (used << ngx_pagesize_shift) / 1024,
                   (ctx->sh->pages << ngx_pagesize_shift) / 1024,
-                  ctx->sh->current ? " with the previous keys" : "");
+                  previous);
 
     ngx_http_partoo_tryout_keys_warn_plaintext(ctx);
 
@@ -681,7 +833,7 @@ failed:
     ngx_http_partoo_tryout_keys_free_set(ctx, set);
     ngx_shmtx_unlock(&shpool->mutex);
 
-    ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
+    ngx_log_error(ctx->level, ctx->log, 0,
                   "partoo_tryout_keys_zone \"%V\" is too small for "
                   "the %ui keys of \"%V\": it ran out after %ui of its "
                   "%ui pages",
@@ -834,7 +986,7 @@ ngx_http_partoo_tryout_keys_too_small(ngx_http_partoo_tryout_keys_zone_t *ctx,
                * ctx->kf.nkeys / set_pages;
     }
 
-    ngx_log_error(NGX_LOG_EMERG, ctx->shm_zone->shm.log, 0,
+    ngx_log_error(ctx->level, ctx->log, 0,
                   "partoo_tryout_keys_zone \"%V\" is too small for "
                   "the %ui keys of \"%V\": it has room for about %uL, "
                   "since a reload builds the new keys beside the current "
@@ -855,7 +1007,7 @@ ngx_http_partoo_tryout_keys_warn_plaintext(
     n = ngx_min(ctx->kf.nplaintext, NGX_HTTP_PARTOO_TRYOUT_PLAINTEXT_WARNINGS);
 
     for (i = 0; i < n; i++) {
-        ngx_log_error(NGX_LOG_WARN, ctx->shm_zone->shm.log, 0,
+        ngx_log_error(NGX_LOG_WARN, ctx->log, 0,
                       "key file \"%V\", keys[%uz] (user_id \"%*s\"): "
                       "plaintext \"key\" hashed at load; store its "
                       "\"key_sha256\" instead",
@@ -864,7 +1016,7 @@ ngx_http_partoo_tryout_keys_warn_plaintext(
     }
 
     if (ctx->kf.nplaintext > n) {
-        ngx_log_error(NGX_LOG_WARN, ctx->shm_zone->shm.log, 0,
+        ngx_log_error(NGX_LOG_WARN, ctx->log, 0,
                       "key file \"%V\": %uz more plaintext keys",
                       &ctx->file, ctx->kf.nplaintext - n);
     }
@@ -940,34 +1092,50 @@ ngx_http_partoo_tryout_keys_free_set(ngx_http_partoo_tryout_keys_zone_t *ctx,
 
 
 
+/* the keys zones of a cycle, one by one; "*part" NULL at the start */
+
+static ngx_http_partoo_tryout_keys_zone_t *
+ngx_http_partoo_tryout_keys_next(ngx_cycle_t *cycle, ngx_list_part_t **part,
+    ngx_uint_t *i)
+{
+    ngx_shm_zone_t  *shm_zone;
+
+    if (*part == NULL) {
+        *part = &cycle->shared_memory.part;
+        *i = 0;
+    }
+
+    for ( ;; ) {
+
+        if (*i >= (*part)->nelts) {
+            if ((*part)->next == NULL) {
+                return NULL;
+            }
+
+            *part = (*part)->next;
+            *i = 0;
+            continue;
+        }
+
+        shm_zone = (ngx_shm_zone_t *) (*part)->elts + (*i)++;
+
+        if (shm_zone->init == ngx_http_partoo_tryout_keys_init_zone) {
+            return shm_zone->data;
+        }
+    }
+}
+
+
 ngx_int_t
 ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
 {
     ngx_uint_t                           i;
-    ngx_shm_zone_t                      *shm_zone;
     ngx_list_part_t                     *part;
     ngx_http_partoo_tryout_keys_zone_t  *ctx;
 
-    part = &cycle->shared_memory.part;
-    shm_zone = part->elts;
+    part = NULL;
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            shm_zone = part->elts;
-            i = 0;
-        }
-
-        if (shm_zone[i].init != ngx_http_partoo_tryout_keys_init_zone) {
-            continue;
-        }
-
-        ctx = shm_zone[i].data;
+    while ((ctx = ngx_http_partoo_tryout_keys_next(cycle, &part, &i)) != NULL) {
 
         if (ctx->pending == NULL) {
             continue;
@@ -985,6 +1153,8 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
         if (ngx_http_partoo_tryout_keys_registered(ctx, ctx->pending)) {
             ngx_memory_barrier();
             ctx->sh->current = ctx->pending;
+            ctx->sh->generation++;
+            ctx->sh->file = ctx->ident;
         }
 
         ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -993,6 +1163,182 @@ ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A worker's timer for each keys zone with "check=".  Cancelable: it
+ * never holds a graceful shutdown.
+ */
+
+ngx_int_t
+ngx_http_partoo_tryout_keys_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                           i;
+    ngx_event_t                         *ev;
+    ngx_list_part_t                     *part;
+    ngx_http_partoo_tryout_keys_zone_t  *ctx;
+
+    if (ngx_process != NGX_PROCESS_WORKER && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    part = NULL;
+
+    while ((ctx = ngx_http_partoo_tryout_keys_next(cycle, &part, &i)) != NULL) {
+
+        if (ctx->check == 0 || ctx->sh == NULL) {
+            continue;
+        }
+
+        /* a worker's check refuses a bad file, it does not stop nginx */
+        ctx->log = cycle->log;
+        ctx->level = NGX_LOG_ERR;
+
+        ev = ngx_pcalloc(cycle->pool, sizeof(ngx_event_t));
+        if (ev == NULL) {
+            return NGX_ERROR;
+        }
+
+        ev->handler = ngx_http_partoo_tryout_keys_check_handler;
+        ev->data = ctx;
+        ev->log = cycle->log;
+        ev->cancelable = 1;
+
+        ngx_add_timer(ev, ctx->check);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_partoo_tryout_keys_check_handler(ngx_event_t *ev)
+{
+    ngx_http_partoo_tryout_keys_zone_t  *ctx = ev->data;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    ngx_http_partoo_tryout_keys_check(ctx);
+
+    ngx_add_timer(ev, ctx->check);
+}
+
+
+/*
+ * One worker at a time: the first to find the check due takes the owner
+ * word, unless a live process holds it.  A process gone (killed mid-check)
+ * is no owner; its pid reused within one check is a risk nginx's own
+ * mutexes take too, and costs one check at most.
+ */
+
+static void
+ngx_http_partoo_tryout_keys_check(ngx_http_partoo_tryout_keys_zone_t *ctx)
+{
+    ngx_msec_t                            now;
+    ngx_atomic_uint_t                     owner;
+    ngx_http_partoo_tryout_keys_shctx_t  *sh;
+
+    sh = ctx->sh;
+    now = ngx_current_msec;
+
+    if ((ngx_msec_int_t) (now - (ngx_msec_t) sh->check_due) < 0) {
+        return;
+    }
+
+    owner = sh->check_owner;
+
+    if (owner != 0
+        && (kill((ngx_pid_t) owner, 0) == 0 || ngx_errno == NGX_EPERM))
+    {
+        return;
+    }
+
+    if (!ngx_atomic_cmp_set(&sh->check_owner, owner,
+                            (ngx_atomic_uint_t) ngx_pid))
+    {
+        return;
+    }
+
+    /* another worker may have checked between the two reads */
+
+    if ((ngx_msec_int_t) (now - (ngx_msec_t) sh->check_due) >= 0) {
+        sh->check_due = (ngx_atomic_uint_t) (now + ctx->check);
+
+        ngx_http_partoo_tryout_keys_check_file(ctx);
+    }
+
+    ngx_memory_barrier();
+    sh->check_owner = 0;
+}
+
+
+/*
+ * In the worker that owns the check: a file changed since it was last
+ * examined is parsed here, in the event loop, as the master parses it on
+ * reload, and published if good.
+ */
+
+static void
+ngx_http_partoo_tryout_keys_check_file(ngx_http_partoo_tryout_keys_zone_t *ctx)
+{
+    ngx_uint_t                           same, generation;
+    ngx_file_info_t                      fi;
+    ngx_http_partoo_tryout_keys_set_t   *set;
+    ngx_http_partoo_tryout_keys_ident_t  id;
+
+    if (ngx_file_info(ctx->file.data, &fi) == NGX_FILE_ERROR) {
+        /* all 0: logged once by the read below, until the file is back */
+        ngx_memzero(&id, sizeof(ngx_http_partoo_tryout_keys_ident_t));
+
+    } else {
+        ngx_http_partoo_tryout_keys_ident(&id, &fi);
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    same = ngx_memcmp(&ctx->sh->file, &id,
+                      sizeof(ngx_http_partoo_tryout_keys_ident_t)) == 0;
+    generation = ctx->sh->generation;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (same) {
+        return;
+    }
+
+    set = NULL;
+
+    if (ngx_http_partoo_tryout_keys_load(NULL, ctx) == NGX_OK) {
+        set = ngx_http_partoo_tryout_keys_build(ctx, &generation);
+        ngx_http_partoo_tryout_keys_free_parsed(ctx);
+    }
+
+    if (set) {
+        ngx_http_partoo_tryout_metrics_keys_checked(&ctx->shm_zone->shm.name,
+                                                    1);
+        return;
+    }
+
+    if (generation == 0) {
+        /* a reload published a newer file meanwhile: it stands */
+        return;
+    }
+
+    /* refused: not read again until it changes */
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    if (ctx->sh->generation == generation) {
+        ctx->sh->file = id;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_http_partoo_tryout_metrics_keys_checked(&ctx->shm_zone->shm.name, 0);
 }
 
 

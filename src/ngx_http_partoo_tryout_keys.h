@@ -62,7 +62,7 @@ typedef struct {
 } ngx_http_partoo_tryout_keys_found_t;
 
 
-/* "partoo_tryout_keys_zone zone=NAME:SIZE file=PATH" */
+/* "partoo_tryout_keys_zone zone=NAME:SIZE file=PATH [check=TIME]" */
 char *ngx_http_partoo_tryout_keys_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -80,6 +80,9 @@ ngx_int_t ngx_http_partoo_tryout_keys_zone_check(ngx_conf_t *cf,
 
 /* init_module: makes the key sets this cycle built the current ones */
 ngx_int_t ngx_http_partoo_tryout_keys_publish(ngx_cycle_t *cycle);
+
+/* init_process: a worker's timer per zone with "check=" */
+ngx_int_t ngx_http_partoo_tryout_keys_init_process(ngx_cycle_t *cycle);
 
 /* the keys in force of a keys zone; NGX_DECLINED: not a keys zone */
 ngx_int_t ngx_http_partoo_tryout_keys_zone_keys(ngx_shm_zone_t *shm_zone,

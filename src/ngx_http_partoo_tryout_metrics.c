@@ -742,6 +742,32 @@ ngx_http_partoo_tryout_metrics_keys_failed(ngx_str_t *zone)
 }
 
 
+/* in a worker: counted as a reload is, in the entry the master made */
+
+void
+ngx_http_partoo_tryout_metrics_keys_checked(ngx_str_t *zone, ngx_uint_t ok)
+{
+    ngx_http_partoo_tryout_metrics_zone_t  *z;
+
+    if (ngx_http_partoo_tryout_metrics == NULL) {
+        return;
+    }
+
+    z = ngx_http_partoo_tryout_metrics_zone(ngx_http_partoo_tryout_metrics,
+                                            zone, 0);
+    if (z == NULL) {
+        return;
+    }
+
+    if (ok) {
+        (void) ngx_atomic_fetch_add(&z->loads_ok, 1);
+        z->last_load = ngx_time();
+
+    } else {
+        (void) ngx_atomic_fetch_add(&z->loads_error, 1);
+    }
+}
+
 void
 ngx_http_partoo_tryout_metrics_samples_evicted(ngx_str_t *zone)
 {

@@ -70,6 +70,10 @@ void ngx_http_partoo_tryout_metrics_connections(ngx_int_t open,
 /* the keys zone "zone" failed to load, in the master (a reload refused) */
 void ngx_http_partoo_tryout_metrics_keys_failed(ngx_str_t *zone);
 
+/* a worker's check of the keys zone "zone" published its file, or refused */
+void ngx_http_partoo_tryout_metrics_keys_checked(ngx_str_t *zone,
+    ngx_uint_t ok);
+
 /* a sample of the samples zone "zone" evicted */
 void ngx_http_partoo_tryout_metrics_samples_evicted(ngx_str_t *zone);
 

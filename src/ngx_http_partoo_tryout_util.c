@@ -15,12 +15,22 @@
 
 
 static ngx_http_partoo_tryout_file_e ngx_http_partoo_tryout_read_fd(int fd,
-    size_t max, unsigned char **data, size_t *len);
+    size_t max, unsigned char **data, size_t *len, struct stat *st);
 
 
 ngx_http_partoo_tryout_file_e
 ngx_http_partoo_tryout_read_file(const char *path, size_t max,
     unsigned char **data, size_t *len)
+{
+    struct stat  st;
+
+    return ngx_http_partoo_tryout_read_file_stat(path, max, data, len, &st);
+}
+
+
+ngx_http_partoo_tryout_file_e
+ngx_http_partoo_tryout_read_file_stat(const char *path, size_t max,
+    unsigned char **data, size_t *len, struct stat *st)
 {
     int                            fd, err;
     ngx_http_partoo_tryout_file_e  rc;
@@ -30,7 +40,7 @@ ngx_http_partoo_tryout_read_file(const char *path, size_t max,
         return NGX_HTTP_PARTOO_TRYOUT_FILE_OPEN;
     }
 
-    rc = ngx_http_partoo_tryout_read_fd(fd, max, data, len);
+    rc = ngx_http_partoo_tryout_read_fd(fd, max, data, len, st);
 
     /* the caller's message wants the errno of the failure, not of close */
     err = errno;
@@ -43,7 +53,7 @@ ngx_http_partoo_tryout_read_file(const char *path, size_t max,
 
 static ngx_http_partoo_tryout_file_e
 ngx_http_partoo_tryout_read_fd(int fd, size_t max, unsigned char **data,
-    size_t *len)
+    size_t *len, struct stat *stp)
 {
     size_t          size, got;
     ssize_t         n;
@@ -99,6 +109,7 @@ ngx_http_partoo_tryout_read_fd(int fd, size_t max, unsigned char **data,
 
     *data = buf;
     *len = size;
+    *stp = st;
 
     return NGX_HTTP_PARTOO_TRYOUT_FILE_OK;
 }

@@ -13,6 +13,7 @@
 
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 
 /* JSON nesting the contract accepts: deeper bodies are invalid JSON */
@@ -44,6 +45,11 @@ typedef enum {
  */
 ngx_http_partoo_tryout_file_e ngx_http_partoo_tryout_read_file(
     const char *path, size_t max, unsigned char **data, size_t *len);
+
+/* the same, and on FILE_OK "*st": the fstat() of what was read */
+ngx_http_partoo_tryout_file_e ngx_http_partoo_tryout_read_file_stat(
+    const char *path, size_t max, unsigned char **data, size_t *len,
+    struct stat *st);
 
 /* wipes, then frees: a file may hold a private key */
 void ngx_http_partoo_tryout_file_free(unsigned char *data, size_t len);
