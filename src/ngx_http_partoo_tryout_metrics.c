@@ -14,9 +14,10 @@
  * the next worker that starts, and is not reported meanwhile.
  *
  * Counted per zone of the module, by name: the loads of a keys zone's
- * file (by the master, at start and on each reload) and the evictions of
- * a samples zone.  Only the master makes a zone's entry, before the
- * workers that use it start.
+ * file (by the master, at start and on each reload, and by the worker
+ * that picks a changed file up, with "check=") and the evictions of a
+ * samples zone.  Only the master makes a zone's entry, before the workers
+ * that use it start.
  */
 
 
