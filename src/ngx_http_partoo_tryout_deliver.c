@@ -2056,13 +2056,18 @@ ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
 
     if (!ngx_http_partoo_tryout_engine_tracked(c)) {
 
-        /* untracked: curl may close it behind our back, or has already */
+        /*
+         * untracked: curl may close it behind our back, or has already,
+         * with a plain close() that also took it out of epoll: then no
+         * epoll_ctl() on a closed descriptor
+         */
 
         if ((ngx_uint_t) c->fd < engine->nfds) {
             engine->fds[c->fd].opened = 0;
         }
 
-        ngx_http_partoo_tryout_engine_release(c, 0);
+        ngx_http_partoo_tryout_engine_release(c,
+                         fcntl(c->fd, F_GETFD) == -1 && ngx_errno == NGX_EBADF);
         return;
     }
 
