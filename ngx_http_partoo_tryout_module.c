@@ -705,7 +705,7 @@ ngx_http_partoo_tryout_delivered(ngx_http_request_t *r)
 }
 
 
-/* the 200 answer of the contract (README "The answer"), byte for byte */
+/* the 200 answer of the contract (README "The 200 answer"), byte for byte */
 
 static ngx_int_t
 ngx_http_partoo_tryout_send_result(ngx_http_request_t *r,

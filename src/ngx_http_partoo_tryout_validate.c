@@ -3,7 +3,7 @@
  * Copyright (C) Partoo tryout module authors
  *
  * Request body validation for POST /v2/webhooks/tryout: the contract's
- * rows "JSON", "shape" and "fields" (README "The contract").
+ * rows "JSON", "shape" and "fields" (README "Request processing").
  */
 
 

@@ -1,348 +1,697 @@
-# What "nginx -t" says about the payload, samples, zone and signing directives:
-# each bad value is refused with a message that names the directive, the
-# value or file, and the problem.  Plain Test::More: it writes configs and
-# runs $TEST_NGINX_BINARY -t itself, under valgrind too when
-# TEST_NGINX_USE_VALGRIND is set.
+# What nginx says about the payload, samples, zone and signing directives:
+# each bad value stops nginx ("--- must_die"; "nginx -t" says the same) with
+# one [emerg] line that names the directive, the value or file, and the
+# problem, and ends with where in nginx.conf it was; each good one starts
+# and serves.  The files the directives are pointed at are made in
+# $TEST_NGINX_SIGN_DIR before the blocks run.
 
 use strict;
 use warnings;
 
 BEGIN { push @INC, 't/lib' }
+use Test::Nginx::Socket 'no_plan';
+use PartooTryout;
+use PartooSigning ();
 
-use Cwd qw(getcwd);
-use File::Spec;
-use File::Temp qw(tempdir);
-use Test::More;
+our $Dir = PartooSigning::setup();
 
-my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
-my @modules = map { File::Spec->rel2abs($_) }
-              grep { length } split /\s+/, $ENV{TEST_NGINX_LOAD_MODULES} // '';
-my $dir = tempdir('partoo-conf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $repo = getcwd();
+our $EVENTS = 'business_created, business_updated, business_deleted, '
+              . 'message_updated, message_created, lead_received';
 
-my $valgrind = $ENV{TEST_NGINX_USE_VALGRIND}
-               && eval { require Test::Nginx::Runner::Valgrind; 1 };
+our $LEAD = qq({"id":7,"source":"form"}\n);
 
-my $events = 'business_created, business_updated, business_deleted, '
-             . 'message_updated, message_created, lead_received';
+PartooSigning::openssl(qw(genpkey -quiet -algorithm ed25519 -aes-128-cbc
+                           -pass pass:secret -out), "$Dir/encrypted.pem");
+PartooSigning::openssl(qw(genpkey -quiet -algorithm rsa
+                           -pkeyopt rsa_keygen_bits:2048 -out), "$Dir/rsa.pem");
+PartooSigning::openssl(qw(genpkey -quiet -algorithm ed25519 -out),
+                       "$Dir/secret.pem");
+chmod 0000, "$Dir/secret.pem";
 
-sub write_file {
-    my ($name, $data) = @_;
+my %files = (
+    'garbage.pem'   => "not a key at all\n",
+    'lead.json'     => $LEAD,
+    'envelope.json' => qq({"type": "lead_received", "payload": {"id": 8}}\n),
+    'big.json'      => '{"pad":"' . ('a' x 65527) . '"}',
+    'fits.json'     => '{"pad":"' . ('a' x 65526) . '"}',
+    'broken.json'   => qq({"id": 1,\n "source": }\n),
+    'array.json'    => qq([{"id": 1}]\n),
+    'dup.json'      => qq({"id": 1, "id": 2}\n),
+    'empty.json'    => '',
+    'deep.json'     => '{"a":' . ('[' x 32) . (']' x 32) . '}',
+    'created.json'  =>
+        qq({"type":"business_created","payload":{"business":{}}}),
+);
 
-    my $path = "$dir/$name";
+PartooSigning::write_file("$Dir/$_", $files{$_}) for keys %files;
+mkdir "$Dir/adir";
 
-    open my $fh, '>:raw', $path or die "cannot write $path: $!";
-    print $fh $data;
-    close $fh;
+# The [emerg] line nginx must write: $text in it (a string, or a qr//),
+# then " in <nginx.conf>:<line>" at its end, unless $no_line (a check made
+# once the http block is read names the place in $text itself).
+sub emerg {
+    my ($text, $no_line) = @_;
 
-    return $path;
+    my $re = ref $text ? $text : qr/\Q$text\E/;
+    my $at = $no_line ? '' : ' in \S+/nginx\.conf:\d+$';
+
+    return qr/\[emerg\] (?:\d+#\d+: )?.*$re.*$at/;
 }
 
-sub openssl {
-    my ($cmd) = @_;
+# The answer to a tryout of $event whose url is blocked, $payload (the
+# document's payload object) sent
+sub blocked_with {
+    my ($event, $payload) = @_;
 
-    system("openssl $cmd >/dev/null 2>&1") == 0
-        or die "openssl $cmd failed\n";
+    $payload =~ s/^[ \t\r\n]+|[ \t\r\n]+\z//g;
+
+    return PartooTryout::tryout_answer_like(
+               event => $event, error => 'blocked_address',
+               payload => qq({"type":"$event","payload":$payload}));
 }
 
-# The files the directives are pointed at.
+no_shuffle();
+no_long_string();
+tryout_defaults();
+run_tests();
 
-openssl("genpkey -algorithm ed25519 -out $dir/ed25519.pem");
-openssl("pkey -in $dir/ed25519.pem -pubout -out $dir/ed25519.pub");
-openssl("genpkey -algorithm ed25519 -aes-128-cbc -pass pass:secret "
-        . "-out $dir/encrypted.pem");
-openssl("genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 "
-        . "-out $dir/rsa.pem");
+__DATA__
 
-write_file('garbage.pem', "not a key at all\n");
-write_file('lead.json', qq({"id":7,"source":"form"}\n));
-write_file('envelope.json',
-           qq({"type": "lead_received", "payload": {"id": 8}}\n));
-write_file('big.json', '{"pad":"' . ('a' x 65527) . '"}');
-write_file('fits.json', '{"pad":"' . ('a' x 65526) . '"}');
-write_file('broken.json', qq({"id": 1,\n "source": }\n));
-write_file('array.json', qq([{"id": 1}]\n));
-write_file('dup.json', qq({"id": 1, "id": 2}\n));
-write_file('empty.json', '');
-write_file('deep.json', '{"a":' . ('[' x 32) . (']' x 32) . '}');
-write_file('created.json',
-           qq({"type":"business_created","payload":{"business":{}}}));
-mkdir "$dir/adir";
+=== TEST 1: an override file is sent in place of the built-in default
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/lead.json;
+    }
+--- request eval
+PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                             event => 'lead_received')
+--- response_body_like eval
+main::blocked_with('lead_received', $main::LEAD)
+--- no_error_log
+[emerg]
 
-# A config with the module loaded and $http inside http{}; $loc goes in
-# a location of a server.
-sub conf_test {
-    my ($http, $loc, $server) = @_;
 
-    my $conf = join '', map { "load_module $_;\n" } @modules;
 
-    $conf .= <<"_EOC_";
-error_log $dir/error.log;
-pid $dir/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    $http
+=== TEST 2: an override file relative to the configuration directory
+--- user_files eval
+">>> lead.json\n$main::LEAD"
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_default_payload lead_received ../html/lead.json;
+    }
+--- request eval
+PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                             event => 'lead_received')
+--- response_body_like eval
+main::blocked_with('lead_received', $main::LEAD)
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 3: an override holding the whole envelope of its event is unwrapped
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/envelope.json;
+    }
+--- request eval
+PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                             event => 'lead_received')
+--- response_body_like eval
+main::blocked_with('lead_received', '{"id": 8}')
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 4: overrides at every level: the server's is inherited beside the location's own
+--- http_config
+    partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/lead.json;
+--- config
+    partoo_tryout_default_payload message_created $TEST_NGINX_SIGN_DIR/lead.json;
+
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_default_payload business_created $TEST_NGINX_SIGN_DIR/created.json;
+    }
+--- request eval
+[PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                              event => 'message_created'),
+ PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                              event => 'lead_received'),
+ PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                              event => 'business_created')]
+--- response_body_like eval
+[main::blocked_with('message_created', $main::LEAD),
+ main::blocked_with('lead_received', $main::LEAD),
+ main::blocked_with('business_created', '{"business":{}}')]
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 5: an unknown event type
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead $TEST_NGINX_SIGN_DIR/lead.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_default_payload": invalid event type "lead", must be one of: $main::EVENTS))
+
+
+
+=== TEST 6: a missing file
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/nope.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_default_payload": open() "$main::Dir/nope.json" failed (2: No such file or directory)))
+
+
+
+=== TEST 7: a directory
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/adir;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_default_payload": "$main::Dir/adir" is not a regular file))
+
+
+
+=== TEST 8: a file over 64k
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/big.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_default_payload": "$main::Dir/big.json" is 65537 bytes, more than the 65536 a payload may have))
+
+
+
+=== TEST 9: a file of exactly 64k is sent
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/fits.json;
+    }
+--- request eval
+PartooTryout::tryout_request(url => $PartooTryout::VALID_URL,
+                             event => 'lead_received')
+--- response_body_like eval
+main::blocked_with('lead_received', '{"pad":"' . ('a' x 65526) . '"}')
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 10: a file that is not JSON, placed by line and column
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/broken.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qr/"partoo_tryout_default_payload lead_received": "\Q$main::Dir\E\/broken\.json": invalid JSON: unexpected token near '\}' at line 2, column 12/)
+
+
+
+=== TEST 11: an empty file
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/empty.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("$main::Dir/empty.json": invalid JSON: ))
+
+
+
+=== TEST 12: an array
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/array.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("$main::Dir/array.json": not a JSON object))
+
+
+
+=== TEST 13: duplicate keys
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/dup.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("$main::Dir/dup.json": invalid JSON: duplicate object key))
+
+
+
+=== TEST 14: nesting deeper than 32
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/deep.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("$main::Dir/deep.json": JSON nested deeper than 32 levels))
+
+
+
+=== TEST 15: the envelope of another event
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/created.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_default_payload lead_received": "$main::Dir/created.json" holds a "business_created" payload))
+
+
+
+=== TEST 16: the same event twice in one place
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/lead.json;
+        partoo_tryout_default_payload lead_received $TEST_NGINX_SIGN_DIR/lead.json;
+    }
+--- must_die
+--- error_log eval
+main::emerg('"partoo_tryout_default_payload lead_received" is duplicate')
+
+
+
+=== TEST 17: a missing argument
+--- config
+    location = /t {
+        partoo_tryout_default_payload lead_received;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid number of arguments in "partoo_tryout_default_payload" directive')
+
+
+
+=== TEST 18: an Ed25519 private key
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pem;
+    }
+--- request eval
+PartooTryout::tryout_request(url => $PartooTryout::VALID_URL)
+--- response_body_like eval
+PartooTryout::tryout_answer_like(error => 'blocked_address')
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 19: a key at http level, off in a location
+--- http_config
+    partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pem;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys;
+        partoo_tryout_signing_key off;
+    }
+--- request eval
+PartooTryout::tryout_request(url => $PartooTryout::VALID_URL)
+--- response_body_like eval
+PartooTryout::tryout_answer_like(error => 'blocked_address')
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 20: a missing key file
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/nope.pem;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/nope.pem": cannot open: No such file or directory))
+
+
+
+=== TEST 21: a directory for a key
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/adir;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/adir": not a regular file))
+
+
+
+=== TEST 22: a public key
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pub;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/ed25519.pub": public key, expected an Ed25519 private key))
+
+
+
+=== TEST 23: an RSA key
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/rsa.pem;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/rsa.pem": RSA key, expected an Ed25519 private ))
+
+
+
+=== TEST 24: an encrypted key
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/encrypted.pem;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/encrypted.pem": encrypted private key, a passphrase cannot be given))
+
+
+
+=== TEST 25: a file that is no PEM
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/garbage.pem;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/garbage.pem": not a PEM file))
+
+
+
+=== TEST 26: two keys in one place
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pem;
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pem;
+    }
+--- must_die
+--- error_log eval
+main::emerg('"partoo_tryout_signing_key" directive is duplicate')
+
+
+
+=== TEST 27: an unreadable key (root reads any file)
+--- skip_eval: 2: $> == 0
+--- config
+    location = /t {
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/secret.pem;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qq("partoo_tryout_signing_key" "$main::Dir/secret.pem": cannot open: Permission denied))
+
+
+
+=== TEST 28: a samples zone, its API and a tryout using it
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys samples=samples;
+    }
+
+    location = /samples {
+        partoo_tryout_samples_api samples;
+    }
+--- request
+GET /samples?org_id=42&event_type=lead_received
+--- error_code: 404
+--- response_body chomp
+{"errors":{"json":"sample not found"}}
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 29: the zone declared after its users
+--- http_config
     server {
-        listen 127.0.0.1:4999;
-        ${\ ($server // '')}
-        location = /t {
-            $loc
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+
+        location = /samples {
+            partoo_tryout_samples_api samples;
         }
     }
-}
-_EOC_
 
-    my $file = write_file('nginx.conf', $conf);
-
-    my @cmd = ($nginx, '-p', "$dir/", '-c', $file, '-t');
-
-    if ($valgrind) {
-        unshift @cmd, Test::Nginx::Runner::Valgrind::command_prefix(
-                          log_file     => "$dir/valgrind.log",
-                          suppressions => "$repo/valgrind.suppress");
-        unlink "$dir/valgrind.log";
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /samples {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
+--- request
+GET /samples?org_id=42&event_type=lead_received
+--- error_code: 404
+--- response_body chomp
+{"errors":{"json":"sample not found"}}
+--- no_error_log
+[emerg]
 
-    my $out = qx{@cmd 2>&1};
-    my $status = $? >> 8;
 
-    if ($valgrind) {
-        open my $fh, '<', "$dir/valgrind.log" or die "no valgrind log: $!";
-        my $log = do { local $/; <$fh> };
-        my @problems = Test::Nginx::Runner::Valgrind::problems($log, 1);
-        ok(!@problems, "valgrind is clean") or diag("@problems\n$log");
+
+=== TEST 30: no zone parameter
+--- http_config
+    partoo_tryout_samples_zone samples:64k;
+--- must_die
+--- error_log eval
+main::emerg('invalid parameter "samples:64k"')
+
+
+
+=== TEST 31: partoo_tryout_samples_zone: a zone without a size
+--- http_config
+    partoo_tryout_samples_zone zone=s;
+--- must_die
+--- error_log eval
+main::emerg('invalid zone size "zone=s"')
+
+
+
+=== TEST 32: partoo_tryout_samples_zone: a zone with a bad size
+--- http_config
+    partoo_tryout_samples_zone zone=s:lots;
+--- must_die
+--- error_log eval
+main::emerg('invalid zone "zone=s:lots"')
+
+
+
+=== TEST 33: partoo_tryout_samples_zone: a zone without a name
+--- http_config
+    partoo_tryout_samples_zone zone=:1m;
+--- must_die
+--- error_log eval
+main::emerg('invalid zone "zone=:1m"')
+
+
+
+=== TEST 34: partoo_tryout_samples_zone: a zone too small
+--- http_config
+    partoo_tryout_samples_zone zone=s:16k;
+--- must_die
+--- error_log eval
+main::emerg('zone "zone=s:16k" is too small, at least 32k')
+
+
+
+=== TEST 35: partoo_tryout_keys_zone: a zone without a size
+--- http_config
+    partoo_tryout_keys_zone zone=s file=../html/tryout-keys.json;
+--- must_die
+--- error_log eval
+main::emerg('invalid zone size "zone=s"')
+
+
+
+=== TEST 36: partoo_tryout_keys_zone: a zone with a bad size
+--- http_config
+    partoo_tryout_keys_zone zone=s:lots file=../html/tryout-keys.json;
+--- must_die
+--- error_log eval
+main::emerg('invalid zone "zone=s:lots"')
+
+
+
+=== TEST 37: partoo_tryout_keys_zone: a zone without a name
+--- http_config
+    partoo_tryout_keys_zone zone=:1m file=../html/tryout-keys.json;
+--- must_die
+--- error_log eval
+main::emerg('invalid zone "zone=:1m"')
+
+
+
+=== TEST 38: partoo_tryout_keys_zone: a zone too small
+--- http_config
+    partoo_tryout_keys_zone zone=s:16k file=../html/tryout-keys.json;
+--- must_die
+--- error_log eval
+main::emerg('zone "zone=s:16k" is too small, at least 32k')
+
+
+
+=== TEST 39: the same zone twice
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+    partoo_tryout_samples_zone zone=samples:64k;
+--- must_die
+--- error_log eval
+main::emerg('partoo_tryout_samples_zone "samples" is duplicate')
+
+
+
+=== TEST 40: a zone name another module uses
+--- http_config
+    limit_req_zone $binary_remote_addr zone=samples:64k rate=1r/s;
+    partoo_tryout_samples_zone zone=samples:64k;
+--- must_die
+--- error_log eval
+main::emerg('the shared memory zone "samples" is already declared for a different use')
+
+
+
+=== TEST 41: a zone in a server block
+--- config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- must_die
+--- error_log eval
+main::emerg('"partoo_tryout_samples_zone" directive is not allowed here')
+
+
+
+=== TEST 42: the API of an unknown zone, found once the http block is read
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout_samples_api nope;
     }
-
-    return ($status, $out);
-}
-
-sub conf_ok {
-    my ($name, $http, $loc, $server) = @_;
-
-    my ($status, $out) = conf_test($http, $loc, $server);
-
-    is($status, 0, "$name: nginx -t passes") or diag($out);
-    like($out, qr/test is successful/, "$name: test is successful");
-}
-
-# $expect: the text the "[emerg]" line must hold, or a qr// for it; the
-# line must end with " in <nginx.conf>:<line>" unless $no_line.
-sub conf_fails {
-    my ($name, $http, $loc, $expect, $server, $no_line) = @_;
-
-    my ($status, $out) = conf_test($http, $loc, $server);
-
-    isnt($status, 0, "$name: nginx -t fails");
-
-    my $re = ref $expect ? $expect : qr/\Q$expect\E/;
-    my $at = $no_line ? qr// : qr/ in \Q$dir\E\/nginx\.conf:\d+$/m;
-
-    like($out, qr/\[emerg\] (?:\d+#\d+: )?.*$re.*$at/m, "$name: says why")
-        or diag($out);
-}
-
-my $zone = 'partoo_tryout_samples_zone zone=samples:64k;';
-
-# partoo_tryout needs its keys zone
-write_file('keys.json', '{"keys":[{"key_sha256":"' . ('0' x 64) . '",'
-                        . '"user_id":"u","role":"ORG_ADMIN","org_id":1}]}');
-my $keys = "partoo_tryout_keys_zone zone=keys:1m file=$dir/keys.json;";
-my $tryout = 'partoo_tryout keys=keys';
-my $dp = 'partoo_tryout_default_payload';
-my $sk = 'partoo_tryout_signing_key';
-
-# partoo_tryout_default_payload
-
-conf_ok('an override file', '', "$dp lead_received $dir/lead.json;");
-
-conf_ok('an override file relative to the prefix', '',
-        "$dp lead_received lead.json;");
-
-conf_ok('an override holding the whole envelope of its event', '',
-        "$dp lead_received $dir/envelope.json;");
-
-conf_ok('overrides at every level',
-        "$dp lead_received $dir/lead.json;",
-        "$dp business_created $dir/created.json;",
-        "$dp message_created $dir/lead.json;");
-
-conf_fails('an unknown event type', '', "$dp lead $dir/lead.json;",
-           qq("$dp": invalid event type "lead", must be one of: $events));
-
-conf_fails('a missing file', '', "$dp lead_received $dir/nope.json;",
-           qq("$dp": open() "$dir/nope.json" failed )
-           . '(2: No such file or directory)');
-
-conf_fails('a directory', '', "$dp lead_received $dir/adir;",
-           qq("$dp": "$dir/adir" is not a regular file));
-
-conf_fails('a file over 64k', '', "$dp lead_received $dir/big.json;",
-           qq("$dp": "$dir/big.json" is 65537 bytes, )
-           . 'more than the 65536 a payload may have');
-
-conf_ok('a file of exactly 64k', '', "$dp lead_received $dir/fits.json;");
-
-conf_fails('a file that is not JSON', '',
-           "$dp lead_received $dir/broken.json;",
-           qr/"$dp lead_received": "\Q$dir\E\/broken\.json": invalid JSON: (?#
-              )unexpected token near '\}' at line 2, column 12/);
-
-conf_fails('an empty file', '', "$dp lead_received $dir/empty.json;",
-           qq("$dir/empty.json": invalid JSON: ));
-
-conf_fails('an array', '', "$dp lead_received $dir/array.json;",
-           qq("$dir/array.json": not a JSON object));
-
-conf_fails('duplicate keys', '', "$dp lead_received $dir/dup.json;",
-           qq("$dir/dup.json": invalid JSON: duplicate object key));
-
-conf_fails('nesting deeper than 32', '',
-           "$dp lead_received $dir/deep.json;",
-           qq("$dir/deep.json": JSON nested deeper than 32 levels));
-
-conf_fails('the envelope of another event', '',
-           "$dp lead_received $dir/created.json;",
-           qq("$dp lead_received": "$dir/created.json" holds a )
-           . '"business_created" payload');
-
-conf_fails('the same event twice in one place', '',
-           "$dp lead_received $dir/lead.json;\n"
-           . "$dp lead_received $dir/lead.json;",
-           qq("$dp lead_received" is duplicate));
-
-conf_fails('a missing argument', '', "$dp lead_received;",
-           qq(invalid number of arguments in "$dp" directive));
-
-# partoo_tryout_signing_key
-
-conf_ok('an Ed25519 private key', '', "$sk $dir/ed25519.pem;");
-
-conf_ok('a key at http level, off in a location',
-        "$sk $dir/ed25519.pem;", "$sk off;");
-
-conf_fails('a missing key file', '', "$sk $dir/nope.pem;",
-           qq("$sk" "$dir/nope.pem": cannot open: No such file or directory));
-
-conf_fails('a directory for a key', '', "$sk $dir/adir;",
-           qq("$sk" "$dir/adir": not a regular file));
-
-conf_fails('a public key', '', "$sk $dir/ed25519.pub;",
-           qq("$sk" "$dir/ed25519.pub": public key, expected an Ed25519 )
-           . 'private key');
-
-conf_fails('an RSA key', '', "$sk $dir/rsa.pem;",
-           qq("$sk" "$dir/rsa.pem": RSA key, expected an Ed25519 private ));
-
-conf_fails('an encrypted key', '', "$sk $dir/encrypted.pem;",
-           qq("$sk" "$dir/encrypted.pem": encrypted private key, a )
-           . 'passphrase cannot be given');
-
-conf_fails('a file that is no PEM', '', "$sk $dir/garbage.pem;",
-           qq("$sk" "$dir/garbage.pem": not a PEM file));
-
-conf_fails('two keys in one place', '',
-           "$sk $dir/ed25519.pem;\n$sk $dir/ed25519.pem;",
-           qq("$sk" directive is duplicate));
-
-SKIP: {
-    skip 'root reads any file', 2 if $> == 0;
-
-    openssl("genpkey -algorithm ed25519 -out $dir/secret.pem");
-    chmod 0000, "$dir/secret.pem";
-
-    conf_fails('an unreadable key', '', "$sk $dir/secret.pem;",
-               qq("$sk" "$dir/secret.pem": cannot open: Permission denied));
-}
-
-# partoo_tryout_samples_zone
-
-conf_ok('a samples zone, its API and a tryout using it', "$keys\n$zone",
-        "$tryout samples=samples;",
-        "location = /samples { partoo_tryout_samples_api samples; }");
-
-conf_ok('the zone declared after its users', $keys,
-        "$tryout samples=samples;",
-        "location = /samples { partoo_tryout_samples_api samples; }\n"
-        . "} $zone server { listen 127.0.0.1:4998;");
-
-conf_fails('no zone parameter', 'partoo_tryout_samples_zone samples:64k;',
-           '', 'invalid parameter "samples:64k"');
-
-# both zone directives read "zone=NAME:SIZE" alike and say the same
-
-for my $d ('partoo_tryout_samples_zone %s;',
-           "partoo_tryout_keys_zone %s file=$dir/keys.json;")
-{
-    my ($directive) = $d =~ /^(\S+)/;
-
-    conf_fails("$directive: a zone without a size", sprintf($d, 'zone=s'),
-               '', 'invalid zone size "zone=s"');
-
-    conf_fails("$directive: a zone with a bad size",
-               sprintf($d, 'zone=s:lots'), '', 'invalid zone "zone=s:lots"');
-
-    conf_fails("$directive: a zone without a name",
-               sprintf($d, 'zone=:1m'), '', 'invalid zone "zone=:1m"');
-
-    conf_fails("$directive: a zone too small", sprintf($d, 'zone=s:16k'),
-               '', 'zone "zone=s:16k" is too small, at least 32k');
-}
-
-conf_fails('the same zone twice', "$zone\n$zone", '',
-           'partoo_tryout_samples_zone "samples" is duplicate');
-
-conf_fails('a zone name another module uses',
-           "limit_req_zone \$binary_remote_addr zone=samples:64k rate=1r/s;"
-           . "\n$zone", '',
-           'the shared memory zone "samples" is already declared for a '
-           . 'different use');
-
-conf_fails('a zone in a server block', '', '',
-           '"partoo_tryout_samples_zone" directive is not allowed here',
-           $zone);
-
-# partoo_tryout_samples_api and partoo_tryout samples=: an unknown zone is
-# found once the http block is read, and named with where it was used
-
-conf_fails('the API of an unknown zone', $zone,
-           'partoo_tryout_samples_api nope;',
-           '"partoo_tryout_samples_api" names an unknown samples zone "nope" '
-           . "in $dir/nginx.conf:", undef, 1);
-
-conf_fails('a tryout with an unknown zone', "$keys\n$zone",
-           "$tryout samples=nope;",
-           '"partoo_tryout" names an unknown samples zone "nope" '
-           . "in $dir/nginx.conf:", undef, 1);
-
-conf_fails('a tryout with an empty zone name', "$keys\n$zone",
-           "$tryout samples=;",
-           '"partoo_tryout": empty samples zone name');
-
-conf_fails('a tryout naming its zone twice', "$keys\n$zone",
-           "$tryout samples=samples samples=samples;",
-           'duplicate parameter "samples=samples" in "partoo_tryout"');
-
-conf_fails('a tryout naming its keys twice', "$keys\n$zone",
-           "$tryout samples=samples keys=keys;",
-           'duplicate parameter "keys=keys" in "partoo_tryout"');
-
-conf_fails('a tryout with an unknown parameter', "$keys\n$zone",
-           "$tryout sample=samples;",
-           'invalid parameter "sample=samples" in "partoo_tryout"');
-
-conf_fails('the API with a bad max_size', $zone,
-           'partoo_tryout_samples_api samples max_size=big;',
-           'invalid max_size "max_size=big" in "partoo_tryout_samples_api"');
-
-conf_fails('the API with an unknown parameter', $zone,
-           'partoo_tryout_samples_api samples size=1k;',
-           'invalid parameter "size=1k" in "partoo_tryout_samples_api"');
-
-conf_fails('the API twice in one location', $zone,
-           "partoo_tryout_samples_api samples;\n"
-           . "partoo_tryout_samples_api samples;",
-           '"partoo_tryout_samples_api" directive is duplicate');
-
-done_testing();
+--- must_die
+--- error_log eval
+main::emerg(qr{"partoo_tryout_samples_api" names an unknown samples zone "nope" in \S+/nginx\.conf:\d+$}, 1)
+
+
+
+=== TEST 43: a tryout with an unknown zone, found once the http block is read
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=nope;
+    }
+--- must_die
+--- error_log eval
+main::emerg(qr{"partoo_tryout" names an unknown samples zone "nope" in \S+/nginx\.conf:\d+$}, 1)
+
+
+
+=== TEST 44: a tryout with an empty zone name
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=;
+    }
+--- must_die
+--- error_log eval
+main::emerg('"partoo_tryout": empty samples zone name')
+
+
+
+=== TEST 45: a tryout naming its zone twice
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples=samples;
+    }
+--- must_die
+--- error_log eval
+main::emerg('duplicate parameter "samples=samples" in "partoo_tryout"')
+
+
+
+=== TEST 46: a tryout naming its keys twice
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples keys=tryout_keys;
+    }
+--- must_die
+--- error_log eval
+main::emerg('duplicate parameter "keys=tryout_keys" in "partoo_tryout"')
+
+
+
+=== TEST 47: a tryout with an unknown parameter
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys sample=samples;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid parameter "sample=samples" in "partoo_tryout"')
+
+
+
+=== TEST 48: the API with a bad max_size
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout_samples_api samples max_size=big;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid max_size "max_size=big" in "partoo_tryout_samples_api"')
+
+
+
+=== TEST 49: the API with an unknown parameter
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout_samples_api samples size=1k;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid parameter "size=1k" in "partoo_tryout_samples_api"')
+
+
+
+=== TEST 50: the API twice in one location
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout_samples_api samples;
+        partoo_tryout_samples_api samples;
+    }
+--- must_die
+--- error_log eval
+main::emerg('"partoo_tryout_samples_api" directive is duplicate')

@@ -8,8 +8,7 @@
 # /etc/nginx/partoo/ are replaced by fixtures.
 #
 # Plain Test::More, on any runner.  No server is started, so it runs nginx
-# plainly under TEST_NGINX_USE_VALGRIND too (t/034 covers "nginx -t" under
-# valgrind).
+# plainly under TEST_NGINX_USE_VALGRIND too.
 
 use strict;
 use warnings;
