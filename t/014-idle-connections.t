@@ -6,6 +6,8 @@
 # hold at most a quarter of worker_connections (64 here: 16); the oldest
 # are closed.  On the thread-pool engine each pooled libcurl handle keeps
 # one connection, outside nginx, that libcurl checks before reusing it.
+# A new connection to an address and host name resumes the TLS session of
+# the last one to them, never another name's.
 
 use strict;
 use warnings;
@@ -19,6 +21,10 @@ our $R = 'https://127.0.0.1:' . PartooTryout::Receiver::port(0) . '/t';
 
 PartooTryout::Receiver::setup();
 PartooTryout::Receiver::start(port => PartooTryout::Receiver::port(0));
+
+# a receiver that resumes TLS sessions across its connections
+our $RESUME = PartooTryout::Receiver::port(1);
+PartooTryout::Receiver::start(port => $RESUME, resume => 1);
 
 # a name the system resolver maps to 127.0.0.1, not a literal: it is
 # looked up (by getaddrinfo() in a thread, or libcurl's resolver thread)
@@ -206,6 +212,43 @@ GET /receiver/ended.summary
 # 11 connections, one for each tryout; fewer where some of the first
 # round's do not overlap (valgrind) and one takes another's connection
 "^answers: 11\nsuccess: 11\nconnections: (?:[2-9]|1[01])\nlast one on: a new connection\n\$"
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 7: the receiver closes the connection after its answer: the next tryout's new connection resumes the TLS session of the last one
+--- request eval
+[(PartooTryout::tryout_request(
+      url => "https://127.0.0.1:$main::RESUME/t/resume?status=204&close=1"))
+ x 2,
+ "GET /receiver/resume.conn", "GET /receiver/resume.resumed"]
+--- response_body_like eval
+[(PartooTryout::tryout_answer_like(
+      url => "https://127.0.0.1:$main::RESUME/t/resume?status=204&close=1",
+      response_status => 204)) x 2,
+ '^(\d+)\n(?!\1\n)\d+\n$',
+ '^0\n1\n$']
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 8: a TLS session is resumed only for the host name it was made with: another name on the same address gets a full handshake
+--- request eval
+[(map { PartooTryout::tryout_request(
+            url => "https://$_.tryout.localhost:$main::RESUME/t/names"
+                   . "?status=204&close=1") } qw(a b a)),
+ "GET /receiver/names.sni", "GET /receiver/names.resumed"]
+--- response_body_like eval
+[(map { PartooTryout::tryout_answer_like(
+            url => "https://$_.tryout.localhost:$main::RESUME/t/names"
+                   . "?status=204&close=1",
+            response_status => 204) } qw(a b a)),
+ '^a\.tryout\.localhost\nb\.tryout\.localhost\na\.tryout\.localhost\n$',
+ '^0\n0\n1\n$']
 --- no_error_log
 [alert]
 [error]
