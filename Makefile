@@ -104,7 +104,7 @@ t/unit/%_test: t/unit/%_test.c src/ngx_http_partoo_tryout_%.c \
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; ./$$t || exit 1; done
 
-# the files that deliver, run again on the libcurl event engine
+# the files that deliver, run again on the libcurl thread-pool engine
 DELIVERY_TESTS := $(wildcard t/00[7-9]-*.t t/01[0-9]-*.t) \
                   t/027-metrics.t t/030-payload-defaults.t t/033-signing.t \
                   t/040-faults.t t/045-delivery-diagnostics.t
@@ -112,7 +112,7 @@ DELIVERY_TESTS := $(wildcard t/00[7-9]-*.t t/01[0-9]-*.t) \
 test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps build unit
 	prove -r t
-	TEST_NGINX_PARTOO_ENGINE=curl prove $(DELIVERY_TESTS)
+	TEST_NGINX_PARTOO_ENGINE=thread prove $(DELIVERY_TESTS)
 
 demo: deps build
 	@bash conf-examples/demo.sh start

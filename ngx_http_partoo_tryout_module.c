@@ -99,13 +99,6 @@ static ngx_conf_num_bounds_t  ngx_http_partoo_tryout_max_in_flight_bounds = {
 };
 
 
-static ngx_conf_enum_t  ngx_http_partoo_tryout_engines[] = {
-    { ngx_string("native"), NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE },
-    { ngx_string("curl"), NGX_HTTP_PARTOO_TRYOUT_ENGINE_CURL },
-    { ngx_null_string, 0 }
-};
-
-
 static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
 
     { ngx_string("partoo_tryout"),
@@ -206,13 +199,6 @@ static ngx_command_t  ngx_http_partoo_tryout_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
-
-    { ngx_string("partoo_tryout_engine"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_partoo_tryout_loc_conf_t, deliver.engine),
-      &ngx_http_partoo_tryout_engines },
 
     { ngx_string("partoo_tryout_thread_pool"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -690,7 +676,7 @@ ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
 }
 
 
-/* the delivery's handler, run outside libcurl; the one finalization */
+/* the delivery's handler, run from an nginx event; the one finalization */
 
 static void
 ngx_http_partoo_tryout_delivered(ngx_http_request_t *r)
@@ -900,7 +886,6 @@ ngx_http_partoo_tryout_create_loc_conf(ngx_conf_t *cf)
     conf->deliver.max_response_size = NGX_CONF_UNSET_SIZE;
     conf->deliver.max_in_flight = NGX_CONF_UNSET_UINT;
     conf->deliver.allow_address = NGX_CONF_UNSET_PTR;
-    conf->deliver.engine = NGX_CONF_UNSET_UINT;
 #if (NGX_THREADS)
     conf->deliver.thread_pool = NGX_CONF_UNSET_PTR;
 #endif
@@ -983,15 +968,19 @@ ngx_http_partoo_tryout_merge_loc_conf(ngx_conf_t *cf, void *parent,
         ptmcf->metrics.max_in_flight = ngx_max(ptmcf->metrics.max_in_flight,
                                                conf->deliver.max_in_flight);
 
+#if (NGX_THREADS)
+
         /* partoo_tryout_thread_pool selects the libcurl thread engine */
 
-        if (conf->deliver.engine == NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE
-#if (NGX_THREADS)
-            && conf->deliver.thread_pool == NULL
+        if (conf->deliver.thread_pool != NULL) {
+            return NGX_CONF_OK;
+        }
+
 #endif
-            && ngx_http_partoo_tryout_client_merge(cf, &conf->deliver,
-                                                   &prev->deliver)
-               != NGX_CONF_OK)
+
+        if (ngx_http_partoo_tryout_client_merge(cf, &conf->deliver,
+                                                &prev->deliver)
+            != NGX_CONF_OK)
         {
             return NGX_CONF_ERROR;
         }

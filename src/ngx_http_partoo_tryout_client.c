@@ -528,7 +528,7 @@ ngx_http_partoo_tryout_client_parse_url(ngx_http_partoo_tryout_client_t *cl,
     u_char     *p, *last, *auth, *auth_end, *host_end, *q, *at, *path_end;
     ngx_int_t   port;
 
-    /* logged as the libcurl engines log it, whether it parses or not */
+    /* logged as the thread-pool engine logs it, parsed or not */
 
     if (ngx_http_partoo_tryout_client_log_url(cl, url) != NGX_OK) {
         return NGX_ERROR;
@@ -660,7 +660,7 @@ ngx_http_partoo_tryout_client_log_url(ngx_http_partoo_tryout_client_t *cl,
 
 
 /*
- * The request bytes, as the libcurl engines send them: the request line,
+ * The request bytes, as the thread-pool engine sends them: the request line,
  * Host, the module's headers, the item's own, Content-Length, the body.
  * HTTP/1.1 keeps the connection open without a Connection header.
  */

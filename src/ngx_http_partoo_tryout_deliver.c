@@ -2,18 +2,16 @@
 /*
  * Copyright (C) Partoo tryout module authors
  *
- * The delivery engine.  One libcurl multi handle per worker, bound to
- * nginx's event loop with the multi-socket API: curl's sockets become
- * nginx connections watched level-triggered, curl's timer one cancelable
- * nginx timer.  The thread-pool engine runs the same easy handle with
- * curl_easy_perform() in an nginx thread pool instead.  Connections are
- * reused only among deliveries under one allow list (a policy).
+ * The engine interface: the in-flight cap, then the native engine (see
+ * ngx_http_partoo_tryout_client.c), or the thread-pool engine here, which
+ * runs a libcurl easy handle with curl_easy_perform() in an nginx thread
+ * pool.  A pooled handle keeps its connections, reused only among
+ * deliveries under one allow list (a policy).
  *
- * libcurl leaves OpenSSL errors in the worker's queue (a failed TLS check
- * closes its connection with "shutdown while in init"), which nginx's own
- * TLS would log as a stale error on its next, unrelated connection: every
- * call into the multi handle that may close a connection is followed by
- * ERR_clear_error().
+ * libcurl runs in the pool's threads, each with its own OpenSSL error
+ * queue; only a handle destroyed in the worker may close a connection
+ * there, and ERR_clear_error() follows, as nginx's own TLS would log what
+ * it left as a stale error on its next, unrelated connection.
  */
 
 
@@ -34,19 +32,7 @@
 /* idle easy handles kept per worker for reuse */
 #define NGX_HTTP_PARTOO_TRYOUT_FREE_MAX     256
 
-/*
- * Connections kept per policy, busy or idle, until a location with a
- * larger partoo_tryout_max_in_flight delivers: libcurl's default, 4 per
- * easy handle in the multi handle, shrinks with a lull and closes warm
- * connections, and a limit below the deliveries in flight closes one
- * connection for each delivery that ends (libcurl counts the busy ones).
- */
-#define NGX_HTTP_PARTOO_TRYOUT_CONNS_MIN    256
-
-/* parked connections: at most this part of worker_connections */
-#define NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE   4
-
-/* how much later than curl's own timeout the engine cuts a transfer */
+/* how much later than curl's own timeout the worker checks again */
 #define NGX_HTTP_PARTOO_TRYOUT_HOLD_SLACK   1000
 
 /* "Name: value" of a custom header, a signature line */
@@ -60,16 +46,14 @@
  * check runs when curl opens a socket, never when it reuses a connection:
  * a connection opened under one list must never serve another, or a
  * location without the list could reach what only its neighbour may.  So
- * a policy has its own connection cache, a share for the multi engine
- * (one thread: KNOWN_BUGS 11.11 does not apply), and its own idle easy
- * handles, as a handle of the thread engine keeps its own connections.
+ * a policy has its own idle easy handles, as a handle keeps its own
+ * connections.
  */
 
 typedef struct {
     ngx_queue_t                              queue;     /* engine's */
     ngx_http_partoo_tryout_addr_allow_t      allow;     /* the conf's */
-    CURLSH                                  *share;     /* multi engine */
-    ngx_queue_t                              free[2];   /* by threaded */
+    ngx_queue_t                              free;
 } ngx_http_partoo_tryout_policy_t;
 
 
@@ -86,9 +70,6 @@ struct ngx_http_partoo_tryout_transfer_s {
     ngx_event_t                              hold;
     ngx_msec_t                               hold_time;
     ngx_msec_t                               start;
-
-    /* posted when nginx cannot watch a socket of the transfer */
-    ngx_event_t                              fail;
 
     size_t                                   received;
     size_t                                   max_response_size;
@@ -109,44 +90,25 @@ struct ngx_http_partoo_tryout_transfer_s {
 #endif
 
     /*
-     * Written from curl's write callback, so by a pool thread in the
-     * thread engine: a word of its own, never a bit-field next to the
-     * worker's flags, which the worker may write while the thread runs.
+     * Written from curl's write callback, so by a pool thread: a word of
+     * its own, never a bit-field next to the worker's flags, which the
+     * worker may write while the thread runs.
      */
     ngx_uint_t                               too_large;
 
-    /* the worker's; all set before a task is posted */
-    unsigned                                 threaded:1;
+    /* the worker's; set before a task is posted */
     unsigned                                 counted:1;  /* in_flight */
-    unsigned                                 unwatched:1;
 };
 
 
-/* an fd of the multi engine: see engine_track() */
-
 typedef struct {
-    ngx_connection_t                        *c;         /* tracked */
-    ngx_uint_t                               opened;    /* by open_socket */
-} ngx_http_partoo_tryout_fd_t;
-
-
-typedef struct {
-    CURLM                                   *multi;
     CURLSH                                  *share;
     CURLU                                   *url;       /* literal check */
-
-    ngx_event_t                              timer;     /* curl's */
 
     ngx_queue_t                              policies;
     ngx_uint_t                               nfree;     /* all policies */
     ngx_queue_t                              busy;
     ngx_uint_t                               in_flight;
-    ngx_uint_t                               max_connects;
-
-    /* by fd: the sockets open_socket() made, and the tracked ones */
-    ngx_http_partoo_tryout_fd_t             *fds;
-    ngx_uint_t                               nfds;
-    ngx_uint_t                               nparked;
 
     pthread_mutex_t                          locks[CURL_LOCK_DATA_LAST];
     ngx_uint_t                               nlocks;
@@ -163,8 +125,7 @@ static ngx_http_partoo_tryout_policy_t *ngx_http_partoo_tryout_policy_get(
 static void ngx_http_partoo_tryout_policy_destroy(
     ngx_http_partoo_tryout_policy_t *policy);
 static ngx_http_partoo_tryout_transfer_t *ngx_http_partoo_tryout_transfer_get(
-    ngx_http_partoo_tryout_policy_t *policy, ngx_uint_t threaded,
-    ngx_log_t *log);
+    ngx_http_partoo_tryout_policy_t *policy, ngx_log_t *log);
 static ngx_int_t ngx_http_partoo_tryout_transfer_setup(
     ngx_http_partoo_tryout_transfer_t *t,
     ngx_http_partoo_tryout_deliver_conf_t *conf,
@@ -191,37 +152,20 @@ static void ngx_http_partoo_tryout_transfer_destroy(
     ngx_http_partoo_tryout_transfer_t *t);
 static void ngx_http_partoo_tryout_deliver_cleanup(void *data);
 static void ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev);
-static void ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev);
 
 static curl_socket_t ngx_http_partoo_tryout_open_socket(void *data,
     curlsocktype purpose, struct curl_sockaddr *address);
 static size_t ngx_http_partoo_tryout_write(char *ptr, size_t size,
     size_t nmemb, void *data);
 
-static int ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s,
-    int what, void *userp, void *socketp);
-static int ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
-    void *userp);
-static void ngx_http_partoo_tryout_engine_event(ngx_event_t *ev);
-static void ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev);
-static void ngx_http_partoo_tryout_engine_collect(void);
-static void ngx_http_partoo_tryout_engine_unwatched(CURL *easy);
-static void ngx_http_partoo_tryout_engine_track(ngx_connection_t *c);
-static void ngx_http_partoo_tryout_engine_opened(curl_socket_t s);
-static void ngx_http_partoo_tryout_engine_shutdown(ngx_connection_t *c);
-static ngx_uint_t ngx_http_partoo_tryout_engine_tracked(ngx_connection_t *c);
-static void ngx_http_partoo_tryout_engine_park(ngx_connection_t *c);
-static void ngx_http_partoo_tryout_engine_unpark(ngx_connection_t *c);
-static int ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s);
-static void ngx_http_partoo_tryout_engine_release(ngx_connection_t *c,
-    ngx_uint_t closed);
 static void ngx_http_partoo_tryout_share_lock(CURL *easy,
     curl_lock_data data, curl_lock_access access, void *userp);
 static void ngx_http_partoo_tryout_share_unlock(CURL *easy,
     curl_lock_data data, void *userp);
 
-#if (NGX_THREADS)
 static char *ngx_http_partoo_tryout_log_url(ngx_str_t *url);
+
+#if (NGX_THREADS)
 static void ngx_http_partoo_tryout_thread_perform(void *data, ngx_log_t *log);
 static void ngx_http_partoo_tryout_thread_done(ngx_event_t *ev);
 #endif
@@ -247,7 +191,6 @@ ngx_int_t
 ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                        i;
-    curl_version_info_data           *info;
     ngx_http_partoo_tryout_engine_t  *engine;
 
     engine = &ngx_http_partoo_tryout_engine;
@@ -263,31 +206,7 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    info = curl_version_info(CURLVERSION_NOW);
-
-    if (!(info->features & CURL_VERSION_ASYNCHDNS)) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
-                      "partoo_tryout: libcurl %s has no asynchronous "
-                      "resolver, name lookups will block the worker",
-                      info->version);
-    }
-
-    if (info->version_num < 0x075700
-        && (info->features & CURL_VERSION_ASYNCHDNS))
-    {
-        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "partoo_tryout: libcurl %s cannot leave a name lookup "
-                      "behind (CURLOPT_QUICK_EXIT is 7.87.0), a delivery "
-                      "cut short while resolving blocks the worker until "
-                      "the lookup ends", info->version);
-    }
-
     engine->initialized = 1;
-
-    engine->timer.handler = ngx_http_partoo_tryout_engine_timeout;
-    engine->timer.data = engine;
-    engine->timer.log = cycle->log;
-    engine->timer.cancelable = 1;
 
     for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
         if (pthread_mutex_init(&engine->locks[i], NULL) != 0) {
@@ -303,11 +222,10 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
     }
 
     /*
-     * TLS sessions and DNS answers of the thread engine's easy handles,
-     * shared by the pool's threads.  Connections are not: libcurl's
-     * shared connection cache is not thread-safe (KNOWN_BUGS 11.11), and
-     * a pooled easy handle keeps its own.  The multi engine uses the
-     * shares of the policies instead.
+     * TLS sessions and DNS answers of the easy handles, shared by the
+     * pool's threads.  Connections are not: libcurl's shared connection
+     * cache is not thread-safe (KNOWN_BUGS 11.11), and a pooled easy
+     * handle keeps its own.
      */
 
     if (curl_share_setopt(engine->share, CURLSHOPT_LOCKFUNC,
@@ -332,30 +250,6 @@ ngx_http_partoo_tryout_deliver_init_process(ngx_cycle_t *cycle)
     if (engine->url == NULL) {
         goto failed;
     }
-
-    engine->multi = curl_multi_init();
-    if (engine->multi == NULL) {
-        goto failed;
-    }
-
-    if (curl_multi_setopt(engine->multi, CURLMOPT_SOCKETFUNCTION,
-                          ngx_http_partoo_tryout_engine_socket)
-        != CURLM_OK
-        || curl_multi_setopt(engine->multi, CURLMOPT_SOCKETDATA, engine)
-           != CURLM_OK
-        || curl_multi_setopt(engine->multi, CURLMOPT_TIMERFUNCTION,
-                             ngx_http_partoo_tryout_engine_timer)
-           != CURLM_OK
-        || curl_multi_setopt(engine->multi, CURLMOPT_TIMERDATA, engine)
-           != CURLM_OK
-        || curl_multi_setopt(engine->multi, CURLMOPT_MAXCONNECTS,
-                             (long) NGX_HTTP_PARTOO_TRYOUT_CONNS_MIN)
-           != CURLM_OK)
-    {
-        goto failed;
-    }
-
-    engine->max_connects = NGX_HTTP_PARTOO_TRYOUT_CONNS_MIN;
 
     return NGX_OK;
 
@@ -398,11 +292,6 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
         t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
 
-        if (!t->threaded) {
-            (void) curl_multi_remove_handle(engine->multi, t->easy);
-            ERR_clear_error();
-        }
-
         if (t->delivery) {
             t->delivery->transfer = NULL;
         }
@@ -411,19 +300,10 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
             ngx_del_timer(&t->hold);
         }
 
-        if (t->fail.posted) {
-            ngx_delete_posted_event(&t->fail);
-        }
-
         ngx_http_partoo_tryout_transfer_destroy(t);
     }
 
-    if (engine->multi) {
-        (void) curl_multi_cleanup(engine->multi);
-        engine->multi = NULL;
-    }
-
-    /* the easy handles go before the shares they use */
+    /* the easy handles go before the share they use */
 
     while (!ngx_queue_empty(&engine->policies)) {
         q = ngx_queue_head(&engine->policies);
@@ -435,16 +315,6 @@ ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle)
 
     engine->nfree = 0;
     engine->in_flight = 0;
-
-    /* the shares have closed every connection: none is tracked */
-
-    ngx_free(engine->fds);
-    engine->fds = NULL;
-    engine->nfds = 0;
-
-    if (engine->timer.timer_set) {
-        ngx_del_timer(&engine->timer);
-    }
 
     if (engine->url) {
         curl_url_cleanup(engine->url);
@@ -474,7 +344,6 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     const ngx_http_partoo_tryout_header_t *headers, size_t nheaders)
 {
     u_char                             *body;
-    ngx_uint_t                          threaded;
     ngx_http_cleanup_t                 *cln;
     ngx_http_partoo_tryout_engine_t    *engine;
     ngx_http_partoo_tryout_policy_t    *policy;
@@ -509,22 +378,22 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
                                                    nheaders);
     }
 
-    if (engine->multi == NULL) {
+#if (NGX_THREADS)
+
+    /* no ssl context: "partoo_tryout_thread_pool" chose this engine */
+
+    if (conf->thread_pool == NULL) {
         return NGX_ERROR;
     }
 
+#else
+
+    return NGX_ERROR;
+
+#endif
+
     if (ngx_http_partoo_tryout_blocked_literal(r, conf, d) == NGX_OK) {
         return NGX_OK;
-    }
-
-    /* room to keep a connection for every delivery this location allows */
-
-    if (conf->max_in_flight > engine->max_connects
-        && curl_multi_setopt(engine->multi, CURLMOPT_MAXCONNECTS,
-                             (long) conf->max_in_flight)
-           == CURLM_OK)
-    {
-        engine->max_connects = conf->max_in_flight;
     }
 
     cln = ngx_http_cleanup_add(r, 0);
@@ -538,14 +407,7 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    threaded = 0;
-
-#if (NGX_THREADS)
-    threaded = (conf->thread_pool != NULL);
-#endif
-
-    t = ngx_http_partoo_tryout_transfer_get(policy, threaded,
-                                            r->connection->log);
+    t = ngx_http_partoo_tryout_transfer_get(policy, r->connection->log);
     if (t == NULL) {
         return NGX_ERROR;
     }
@@ -556,26 +418,19 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
     t->allow = &conf->allow;
     t->max_response_size = conf->max_response_size;
 
-    t->fail.handler = ngx_http_partoo_tryout_fail_handler;
-    t->fail.data = t;
-    t->fail.log = ngx_cycle->log;
-
     body = d->body.data;
 
 #if (NGX_THREADS)
 
-    if (t->threaded) {
+    /* a running curl_easy_perform() cannot be stopped: r may go first */
 
-        /* a running curl_easy_perform() cannot be stopped: r may go first */
-
-        t->body = ngx_alloc(d->body.len, r->connection->log);
-        if (t->body == NULL) {
-            goto failed;
-        }
-
-        ngx_memcpy(t->body, d->body.data, d->body.len);
-        body = t->body;
+    t->body = ngx_alloc(d->body.len, r->connection->log);
+    if (t->body == NULL) {
+        goto failed;
     }
+
+    ngx_memcpy(t->body, d->body.data, d->body.len);
+    body = t->body;
 
 #endif
 
@@ -606,35 +461,25 @@ ngx_http_partoo_tryout_deliver(ngx_http_request_t *r,
 
 #if (NGX_THREADS)
 
-    if (t->threaded) {
-        ngx_memzero(&t->task, sizeof(ngx_thread_task_t));
+    ngx_memzero(&t->task, sizeof(ngx_thread_task_t));
 
-        t->task.ctx = t;
-        t->task.handler = ngx_http_partoo_tryout_thread_perform;
-        t->task.event.handler = ngx_http_partoo_tryout_thread_done;
-        t->task.event.data = t;
-        t->task.event.log = ngx_cycle->log;
+    t->task.ctx = t;
+    t->task.handler = ngx_http_partoo_tryout_thread_perform;
+    t->task.event.handler = ngx_http_partoo_tryout_thread_done;
+    t->task.event.data = t;
+    t->task.event.log = ngx_cycle->log;
 
-        /* the pool's queue is full: the contract's 503, as max_in_flight */
+    /* the pool's queue is full: the contract's 503, as max_in_flight */
 
-        if (ngx_thread_task_post(conf->thread_pool, &t->task) != NGX_OK) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "partoo_tryout: the thread pool refused the "
-                          "delivery, see \"max_queue\" of \"thread_pool\"");
-            ngx_http_partoo_tryout_transfer_free(t);
-            return NGX_BUSY;
-        }
-
-    } else
+    if (ngx_thread_task_post(conf->thread_pool, &t->task) != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "partoo_tryout: the thread pool refused the "
+                      "delivery, see \"max_queue\" of \"thread_pool\"");
+        ngx_http_partoo_tryout_transfer_free(t);
+        return NGX_BUSY;
+    }
 
 #endif
-
-    if (curl_multi_add_handle(engine->multi, t->easy) != CURLM_OK) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "partoo_tryout: curl_multi_add_handle() failed");
-        ngx_http_partoo_tryout_transfer_free(t);
-        return NGX_ERROR;
-    }
 
     ngx_add_timer(&t->hold, t->hold_time);
 
@@ -801,29 +646,7 @@ ngx_http_partoo_tryout_policy_get(
     }
 
     policy->allow = *allow;
-    ngx_queue_init(&policy->free[0]);
-    ngx_queue_init(&policy->free[1]);
-
-    /* used by the worker's thread only: no locks */
-
-    policy->share = curl_share_init();
-
-    if (policy->share == NULL
-        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
-                             CURL_LOCK_DATA_CONNECT)
-           != CURLSHE_OK
-        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
-                             CURL_LOCK_DATA_SSL_SESSION)
-           != CURLSHE_OK
-        || curl_share_setopt(policy->share, CURLSHOPT_SHARE,
-                             CURL_LOCK_DATA_DNS)
-           != CURLSHE_OK)
-    {
-        ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "partoo_tryout: cannot create a libcurl share");
-        ngx_http_partoo_tryout_policy_destroy(policy);
-        return NULL;
-    }
+    ngx_queue_init(&policy->free);
 
     ngx_queue_insert_tail(&engine->policies, &policy->queue);
 
@@ -840,22 +663,15 @@ ngx_http_partoo_tryout_policy_get(
 static void
 ngx_http_partoo_tryout_policy_destroy(ngx_http_partoo_tryout_policy_t *policy)
 {
-    ngx_uint_t                          i;
     ngx_queue_t                        *q;
     ngx_http_partoo_tryout_transfer_t  *t;
 
-    for (i = 0; i < 2; i++) {
-        while (!ngx_queue_empty(&policy->free[i])) {
-            q = ngx_queue_head(&policy->free[i]);
-            ngx_queue_remove(q);
+    while (!ngx_queue_empty(&policy->free)) {
+        q = ngx_queue_head(&policy->free);
+        ngx_queue_remove(q);
 
-            t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
-            ngx_http_partoo_tryout_transfer_destroy(t);
-        }
-    }
-
-    if (policy->share) {
-        (void) curl_share_cleanup(policy->share);
+        t = ngx_queue_data(q, ngx_http_partoo_tryout_transfer_t, queue);
+        ngx_http_partoo_tryout_transfer_destroy(t);
     }
 
     ngx_free(policy);
@@ -864,7 +680,7 @@ ngx_http_partoo_tryout_policy_destroy(ngx_http_partoo_tryout_policy_t *policy)
 
 static ngx_http_partoo_tryout_transfer_t *
 ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
-    ngx_uint_t threaded, ngx_log_t *log)
+    ngx_log_t *log)
 {
     CURL                               *easy;
     ngx_queue_t                        *q;
@@ -873,8 +689,8 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
 
     engine = &ngx_http_partoo_tryout_engine;
 
-    if (!ngx_queue_empty(&policy->free[threaded])) {
-        q = ngx_queue_head(&policy->free[threaded]);
+    if (!ngx_queue_empty(&policy->free)) {
+        q = ngx_queue_head(&policy->free);
         ngx_queue_remove(q);
         engine->nfree--;
 
@@ -903,14 +719,13 @@ ngx_http_partoo_tryout_transfer_get(ngx_http_partoo_tryout_policy_t *policy,
     }
 
     t->policy = policy;
-    t->threaded = threaded ? 1 : 0;
 
     return t;
 }
 
 
 /*
- * The one place an easy handle is configured, for both engines, in two
+ * The one place an easy handle is configured, in two
  * steps after curl_easy_reset(), so that nothing of a previous delivery
  * carries over but the connections and TLS sessions: the options of the
  * location, then the delivery's own, its URL, body and headers.
@@ -1034,8 +849,7 @@ ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
         || curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_SHARE,
-                            t->threaded ? ngx_http_partoo_tryout_engine.share
-                                        : t->policy->share)
+                            ngx_http_partoo_tryout_engine.share)
            != CURLE_OK
 
         /* where: https only, redirects never followed, no proxy */
@@ -1053,22 +867,14 @@ ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
                             ngx_http_partoo_tryout_open_socket)
            != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t) != CURLE_OK
-        || (!t->threaded
-            && (curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION,
-                                 ngx_http_partoo_tryout_close_socket)
-                != CURLE_OK
-                || curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA,
-                                    &ngx_http_partoo_tryout_engine)
-                   != CURLE_OK))
 
         /*
-         * A thread's handle keeps its own connections, five by default:
-         * one, so that the pooled handles, as many as deliveries ever ran
-         * at once, hold no more idle connections than that
+         * A handle keeps its own connections, five by default: one, so
+         * that the pooled handles, as many as deliveries ever ran at once,
+         * hold no more idle connections than that
          */
 
-        || (t->threaded
-            && curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, 1L) != CURLE_OK)
+        || curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, 1L) != CURLE_OK
 
         /* TLS: verified against the configured bundle only */
 
@@ -1109,10 +915,10 @@ ngx_http_partoo_tryout_transfer_configure(ngx_http_partoo_tryout_transfer_t *t,
 #if (LIBCURL_VERSION_NUM >= 0x075700)
 
     /*
-     * A transfer that ends while its resolver thread still runs (timeout,
-     * client gone) leaves the thread behind instead of joining it in the
-     * worker: the lookup may take as long as the name server wants.  An
-     * older libcurl at run time only says so, see init_process.
+     * A transfer that times out while its resolver thread still runs
+     * leaves that thread behind instead of joining it: the lookup may
+     * take as long as the name server wants, and the pool's thread is
+     * needed by the next delivery.
      */
 
     (void) curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
@@ -1156,9 +962,8 @@ ngx_http_partoo_tryout_header_add(ngx_http_partoo_tryout_transfer_t *t,
 
 
 /*
- * Called from an nginx event handler, never from inside libcurl: the
- * transfer is already out of the multi handle, and the request may be
- * finalized here.
+ * Called from the thread task's completion event, in the worker: the
+ * request may be finalized here.
  */
 
 static void
@@ -1327,10 +1132,6 @@ ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
         return NGX_HTTP_PARTOO_TRYOUT_ERR_TOO_LARGE;
     }
 
-    if (t->unwatched) {
-        return NGX_HTTP_PARTOO_TRYOUT_ERR_CONNECT;
-    }
-
     switch (code) {
 
     case CURLE_OK:
@@ -1387,7 +1188,7 @@ ngx_http_partoo_tryout_transfer_error(ngx_http_partoo_tryout_transfer_t *t,
 }
 
 
-/* back to the free list; the transfer is out of the multi handle */
+/* back to the free list; no thread runs the transfer */
 
 static void
 ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
@@ -1400,10 +1201,6 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
 
     if (t->hold.timer_set) {
         ngx_del_timer(&t->hold);
-    }
-
-    if (t->fail.posted) {
-        ngx_delete_posted_event(&t->fail);
     }
 
     if (t->counted) {
@@ -1431,9 +1228,9 @@ ngx_http_partoo_tryout_transfer_free(ngx_http_partoo_tryout_transfer_t *t)
         return;
     }
 
-    /* the handle, or the share it uses, keeps connections of this policy */
+    /* the handle keeps connections of this policy */
 
-    ngx_queue_insert_head(&t->policy->free[t->threaded], &t->queue);
+    ngx_queue_insert_head(&t->policy->free, &t->queue);
     engine->nfree++;
 }
 
@@ -1451,7 +1248,11 @@ ngx_http_partoo_tryout_transfer_destroy(ngx_http_partoo_tryout_transfer_t *t)
     }
 #endif
 
+    /* closes the handle's kept connection, in the worker */
+
     curl_easy_cleanup(t->easy);
+    ERR_clear_error();
+
     ngx_free(t);
 }
 
@@ -1475,78 +1276,31 @@ ngx_http_partoo_tryout_deliver_cleanup(void *data)
     r = t->request;
     d->transfer = NULL;
 
-    if (t->threaded) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "partoo_tryout: client went away, the delivery to "
-                      "\"%s\" is left to finish in its thread",
-                      ngx_http_partoo_tryout_log_url(&d->url));
-
-        t->request = NULL;
-        t->delivery = NULL;
-        return;
-    }
-
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "partoo_tryout: client went away, the delivery to \"%s\" "
-                  "is cancelled", ngx_http_partoo_tryout_log_url(&d->url));
+                  "partoo_tryout: client went away, the delivery to "
+                  "\"%s\" is left to finish in its thread",
+                  ngx_http_partoo_tryout_log_url(&d->url));
 
-    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
-                                    t->easy);
-    ERR_clear_error();
-
-    ngx_http_partoo_tryout_transfer_free(t);
+    t->request = NULL;
+    t->delivery = NULL;
 }
 
+
+/* still queued or running: keep holding the worker */
 
 static void
 ngx_http_partoo_tryout_hold_handler(ngx_event_t *ev)
 {
     ngx_http_partoo_tryout_transfer_t *t = ev->data;
 
-    if (t->threaded) {
-
-        /* still queued or running: keep holding the worker */
-
-        ngx_add_timer(ev, t->hold_time);
-        return;
-    }
-
-    /* curl's own timeout should have ended it by now */
-
-    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "partoo_tryout: delivery outlived its timeout, cut");
-
-    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
-                                    t->easy);
-    ERR_clear_error();
-
-    ngx_http_partoo_tryout_transfer_done(t, CURLE_OPERATION_TIMEDOUT);
-}
-
-
-/* posted by the socket callback: the transfer fails, outside curl */
-
-static void
-ngx_http_partoo_tryout_fail_handler(ngx_event_t *ev)
-{
-    ngx_http_partoo_tryout_transfer_t *t = ev->data;
-
-    (void) curl_multi_remove_handle(ngx_http_partoo_tryout_engine.multi,
-                                    t->easy);
-    ERR_clear_error();
-
-    ngx_cpystrn((u_char *) t->errbuf,
-                (u_char *) "no nginx connection to watch a socket with",
-                sizeof(t->errbuf));
-
-    ngx_http_partoo_tryout_transfer_done(t, CURLE_COULDNT_CONNECT);
+    ngx_add_timer(ev, t->hold_time);
 }
 
 
 /*
  * libcurl asks for a socket for every address it is about to connect to,
  * after name resolution: DNS answers, several addresses and "localhost"
- * all pass through here.  May run in a pool thread: it touches only t.
+ * all pass through here.  Runs in a pool thread: it touches only t.
  */
 
 static curl_socket_t
@@ -1578,15 +1332,6 @@ ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
         return CURL_SOCKET_BAD;
     }
 
-    /* each socket becomes an nginx connection: leave room for it */
-
-    if (!t->threaded && ngx_cycle->free_connection_n < 2) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "partoo_tryout: worker_connections are not enough "
-                      "for the delivery");
-        return CURL_SOCKET_BAD;
-    }
-
     s = socket(address->family, address->socktype, address->protocol);
 
     if (s == CURL_SOCKET_BAD) {
@@ -1595,10 +1340,6 @@ ngx_http_partoo_tryout_open_socket(void *data, curlsocktype purpose,
 
     t->nsockets++;
     ngx_http_partoo_tryout_metrics_opened();
-
-    if (!t->threaded) {
-        ngx_http_partoo_tryout_engine_opened(s);
-    }
 
     return s;
 }
@@ -1621,576 +1362,6 @@ ngx_http_partoo_tryout_write(char *ptr, size_t size, size_t nmemb, void *data)
     t->received += n;
 
     return n;
-}
-
-
-/* CURLMOPT_SOCKETFUNCTION: curl's sockets as nginx connections */
-
-static int
-ngx_http_partoo_tryout_engine_socket(CURL *easy, curl_socket_t s, int what,
-    void *userp, void *socketp)
-{
-    ngx_http_partoo_tryout_engine_t *engine = userp;
-
-    ngx_connection_t  *c;
-
-    c = socketp;
-
-    if (what == CURL_POLL_REMOVE) {
-
-        /* curl keeps the fd, for its connection cache or to close it */
-
-        if (c) {
-            ngx_http_partoo_tryout_engine_park(c);
-        }
-
-        return 0;
-    }
-
-    if (c == NULL
-        && (ngx_uint_t) s < engine->nfds
-        && engine->fds[s].c != NULL)
-    {
-        /* a cached connection reused: still watched for reading */
-
-        c = engine->fds[s].c;
-
-        ngx_http_partoo_tryout_engine_unpark(c);
-
-        if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
-            ngx_http_partoo_tryout_engine_release(c, 0);
-            goto failed;
-        }
-    }
-
-    if (c == NULL) {
-
-        /* as in open_socket: the last connections stay nginx's */
-
-        if (ngx_cycle->free_connection_n < 2) {
-            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                          "partoo_tryout: worker_connections are not enough "
-                          "for the delivery");
-            goto failed;
-        }
-
-        c = ngx_get_connection(s, ngx_cycle->log);
-        if (c == NULL) {
-            goto failed;
-        }
-
-        c->read->handler = ngx_http_partoo_tryout_engine_event;
-        c->write->handler = ngx_http_partoo_tryout_engine_event;
-        c->read->log = c->log;
-        c->write->log = c->log;
-
-        if (curl_multi_assign(engine->multi, s, c) != CURLM_OK) {
-            ngx_http_partoo_tryout_engine_release(c, 0);
-            goto failed;
-        }
-    }
-
-    /* level-triggered: curl may leave data unread until its next call */
-
-    if (what & CURL_POLL_IN) {
-
-        if (!ngx_http_partoo_tryout_engine_tracked(c)) {
-            ngx_http_partoo_tryout_engine_track(c);
-        }
-
-        if (!c->read->active
-            && ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
-               != NGX_OK)
-        {
-            goto failed;
-        }
-
-    } else if (c->read->active) {
-        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            goto failed;
-        }
-    }
-
-    if (what & CURL_POLL_OUT) {
-        if (!c->write->active
-            && ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
-               != NGX_OK)
-        {
-            goto failed;
-        }
-
-    } else if (c->write->active) {
-        if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-            goto failed;
-        }
-    }
-
-    return 0;
-
-failed:
-
-    /*
-     * Never -1: libcurl would take the whole multi handle for dead, fail
-     * every transfer in flight and refuse every later one.  Only the
-     * transfer of this socket fails.
-     */
-
-    ngx_http_partoo_tryout_engine_unwatched(easy);
-
-    return 0;
-}
-
-
-/* CURLMOPT_TIMERFUNCTION: never calls curl itself, not even for 0 */
-
-static int
-ngx_http_partoo_tryout_engine_timer(CURLM *multi, long timeout_ms,
-    void *userp)
-{
-    ngx_http_partoo_tryout_engine_t *engine = userp;
-
-    /*
-     * Deleted first: ngx_add_timer() keeps a timer that is set when the
-     * new expiry is within NGX_TIMER_LAZY_DELAY (300 ms) of the old one,
-     * which would turn curl's "now" into up to 300 ms later.
-     */
-
-    if (engine->timer.timer_set) {
-        ngx_del_timer(&engine->timer);
-    }
-
-    if (timeout_ms < 0) {
-        return 0;
-    }
-
-    engine->timer.log = ngx_cycle->log;
-    ngx_add_timer(&engine->timer, (ngx_msec_t) timeout_ms);
-
-    return 0;
-}
-
-
-static void
-ngx_http_partoo_tryout_engine_event(ngx_event_t *ev)
-{
-    int                running;
-    ngx_connection_t  *c;
-
-    c = ev->data;
-
-    if (c->idle) {
-
-        /*
-         * Parked: the receiver closed the idle connection or sent what
-         * it should not, or nginx closes its idle connections (c->close:
-         * shutdown).  Unwatched, or the level-triggered event would come
-         * back at once.  In the first case the connection is done for,
-         * as nginx's upstream keepalive decides, and is shut down so that
-         * curl sees it closed when it checks it before a reuse: libcurl
-         * 7.88 takes a readable byte for "alive", and a receiver that
-         * ends an idle TLS connection sends one (close_notify), so curl
-         * would send a delivery on it, fail, and retry on another, at
-         * most 5 times.
-         */
-
-        if (!c->close) {
-            ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                          "partoo_tryout: idle connection %d to a receiver "
-                          "closed or readable, shut down", c->fd);
-
-            ngx_http_partoo_tryout_engine_shutdown(c);
-        }
-
-        ngx_http_partoo_tryout_engine_release(c, 0);
-        return;
-    }
-
-    /* c may be released inside the call */
-
-    (void) curl_multi_socket_action(ngx_http_partoo_tryout_engine.multi,
-                                    c->fd,
-                                    ev->write ? CURL_CSELECT_OUT
-                                              : CURL_CSELECT_IN,
-                                    &running);
-    ERR_clear_error();
-
-    ngx_http_partoo_tryout_engine_collect();
-}
-
-
-static void
-ngx_http_partoo_tryout_engine_timeout(ngx_event_t *ev)
-{
-    int  running;
-
-    (void) curl_multi_socket_action(ngx_http_partoo_tryout_engine.multi,
-                                    CURL_SOCKET_TIMEOUT, 0, &running);
-    ERR_clear_error();
-
-    ngx_http_partoo_tryout_engine_collect();
-}
-
-
-static void
-ngx_http_partoo_tryout_engine_collect(void)
-{
-    int                                 left;
-    char                               *p;
-    CURL                               *easy;
-    CURLMsg                            *msg;
-    CURLcode                            code;
-    ngx_http_partoo_tryout_engine_t    *engine;
-    ngx_http_partoo_tryout_transfer_t  *t;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    for ( ;; ) {
-        msg = curl_multi_info_read(engine->multi, &left);
-        if (msg == NULL) {
-            return;
-        }
-
-        if (msg->msg != CURLMSG_DONE) {
-            continue;
-        }
-
-        /* msg does not survive the removal */
-
-        easy = msg->easy_handle;
-        code = msg->data.result;
-
-        p = NULL;
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
-        t = (ngx_http_partoo_tryout_transfer_t *) p;
-
-        (void) curl_multi_remove_handle(engine->multi, easy);
-        ERR_clear_error();
-
-        ngx_http_partoo_tryout_transfer_done(t, code);
-    }
-}
-
-
-/*
- * A socket of the transfer of "easy" is not watched: nothing would ever
- * wake it but its timeout.  It is failed from a posted event, as a socket
- * callback may not remove a handle from the multi handle that called it.
- */
-
-static void
-ngx_http_partoo_tryout_engine_unwatched(CURL *easy)
-{
-    char                               *p;
-    ngx_http_partoo_tryout_transfer_t  *t;
-
-    p = NULL;
-    (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
-    t = (ngx_http_partoo_tryout_transfer_t *) p;
-
-    if (t == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "partoo_tryout: a socket of no delivery is not "
-                      "watched");
-        return;
-    }
-
-    t->unwatched = 1;
-
-    if (!t->fail.posted) {
-        ngx_post_event(&t->fail, &ngx_posted_events);
-    }
-}
-
-
-/*
- * A socket of a connection curl reads from is tracked by fd: when curl is
- * done with it but keeps the connection in its cache (CURL_POLL_REMOVE),
- * the nginx connection is parked instead of released, still watched for
- * reading, as nginx's upstream keepalive keeps its idle connections.  A
- * delivery that reuses the connection then finds it here and costs no
- * epoll_ctl() at all, where releasing and watching again cost two.  The
- * fd stays curl's: close_socket() releases the connection when curl
- * closes it.
- *
- * Only a connected TCP socket that open_socket() made is tracked: curl
- * closes those through close_socket() once connected, and only those.  It
- * closes a socket whose connect failed, and its resolver thread's socket
- * pair (which it also asks to read from), with a plain close(): tracked,
- * such an fd would stay "watched" after the close, and could be another
- * connection's by the time nginx unwatches it.
- */
-
-static void
-ngx_http_partoo_tryout_engine_track(ngx_connection_t *c)
-{
-    int                               type, family;
-    socklen_t                         len;
-    ngx_http_partoo_tryout_engine_t  *engine;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    if ((ngx_uint_t) c->fd >= engine->nfds || !engine->fds[c->fd].opened) {
-        return;
-    }
-
-    len = sizeof(int);
-
-    if (getsockopt(c->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1
-        || type != SOCK_STREAM)
-    {
-        return;
-    }
-
-    len = sizeof(int);
-
-    if (getsockopt(c->fd, SOL_SOCKET, SO_DOMAIN, &family, &len) == -1
-        || (family != AF_INET && family != AF_INET6))
-    {
-        return;
-    }
-
-    engine->fds[c->fd].c = c;
-}
-
-
-static ngx_uint_t
-ngx_http_partoo_tryout_engine_tracked(ngx_connection_t *c)
-{
-    ngx_http_partoo_tryout_engine_t  *engine;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    return (ngx_uint_t) c->fd < engine->nfds && engine->fds[c->fd].c == c;
-}
-
-
-/*
- * What the receiver sent after the last answer is read and dropped, and
- * the socket shut down both ways: curl's check then reads the end of the
- * stream, and closes the connection (through close_socket()).
- */
-
-static void
-ngx_http_partoo_tryout_engine_shutdown(ngx_connection_t *c)
-{
-    ssize_t     n;
-    ngx_uint_t  i;
-    u_char      buf[4096];
-
-    for (i = 0; i < 16; i++) {
-        n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-        if (n <= 0) {
-            break;
-        }
-    }
-
-    if (shutdown(c->fd, SHUT_RDWR) == -1) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, ngx_socket_errno,
-                       "partoo_tryout: shutdown(%d) failed", c->fd);
-    }
-}
-
-
-/* from open_socket(), so in the worker's thread: the socket is ours */
-
-static void
-ngx_http_partoo_tryout_engine_opened(curl_socket_t s)
-{
-    ngx_uint_t                        n;
-    ngx_http_partoo_tryout_fd_t      *fds;
-    ngx_http_partoo_tryout_engine_t  *engine;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    if ((ngx_uint_t) s < engine->nfds && engine->fds[s].c != NULL) {
-
-        /* curl closed a tracked socket without close_socket() */
-
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "partoo_tryout: socket %d was closed unseen", (int) s);
-
-        ngx_http_partoo_tryout_engine_release(engine->fds[s].c, 1);
-    }
-
-    if ((ngx_uint_t) s >= engine->nfds) {
-        n = ngx_max(engine->nfds * 2, 64);
-
-        while (n <= (ngx_uint_t) s) {
-            n *= 2;
-        }
-
-        fds = ngx_alloc(n * sizeof(ngx_http_partoo_tryout_fd_t),
-                        ngx_cycle->log);
-        if (fds == NULL) {
-
-            /* not marked: its connection is never parked, that is all */
-
-            return;
-        }
-
-        if (engine->nfds) {
-            ngx_memcpy(fds, engine->fds,
-                       engine->nfds * sizeof(ngx_http_partoo_tryout_fd_t));
-        }
-
-        ngx_memzero(&fds[engine->nfds],
-                    (n - engine->nfds) * sizeof(ngx_http_partoo_tryout_fd_t));
-
-        ngx_free(engine->fds);
-
-        engine->fds = fds;
-        engine->nfds = n;
-    }
-
-    engine->fds[s].opened = 1;
-}
-
-
-static void
-ngx_http_partoo_tryout_engine_park(ngx_connection_t *c)
-{
-    ngx_http_partoo_tryout_engine_t  *engine;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    if (!ngx_http_partoo_tryout_engine_tracked(c)) {
-
-        /*
-         * untracked: curl may close it behind our back, or has already,
-         * with a plain close() that also took it out of epoll: then no
-         * epoll_ctl() on a closed descriptor
-         */
-
-        if ((ngx_uint_t) c->fd < engine->nfds) {
-            engine->fds[c->fd].opened = 0;
-        }
-
-        ngx_http_partoo_tryout_engine_release(c,
-                         fcntl(c->fd, F_GETFD) == -1 && ngx_errno == NGX_EBADF);
-        return;
-    }
-
-    /*
-     * A parked connection holds one of worker_connections, where an idle
-     * socket in curl's cache alone holds none: no more than a quarter of
-     * them, and never the last quarter, so that clients keep their room.
-     * Beyond, the socket waits in curl's cache unwatched, as before.
-     */
-
-    if (engine->nparked
-        >= ngx_cycle->connection_n / NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE
-        || ngx_cycle->free_connection_n
-           < ngx_cycle->connection_n / NGX_HTTP_PARTOO_TRYOUT_PARK_SHARE)
-    {
-        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                       "partoo_tryout: connection %d left unwatched, "
-                       "%ui parked, %ui free",
-                       c->fd, engine->nparked, ngx_cycle->free_connection_n);
-
-        ngx_http_partoo_tryout_engine_release(c, 0);
-        return;
-    }
-
-    /* an idle socket is always writable: only reading stays watched */
-
-    if (c->write->active
-        && ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK)
-    {
-        ngx_http_partoo_tryout_engine_release(c, 0);
-        return;
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    c->idle = 1;
-    engine->nparked++;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "partoo_tryout: connection %d parked, %ui parked",
-                   c->fd, engine->nparked);
-}
-
-
-static void
-ngx_http_partoo_tryout_engine_unpark(ngx_connection_t *c)
-{
-    if (c->idle) {
-        c->idle = 0;
-        ngx_http_partoo_tryout_engine.nparked--;
-    }
-}
-
-
-/* CURLOPT_CLOSESOCKETFUNCTION of the multi engine's transfers */
-
-static int
-ngx_http_partoo_tryout_close_socket(void *data, curl_socket_t s)
-{
-    ngx_http_partoo_tryout_engine_t *engine = data;
-
-    if ((ngx_uint_t) s < engine->nfds) {
-        if (engine->fds[s].c != NULL) {
-            ngx_http_partoo_tryout_engine_release(engine->fds[s].c, 1);
-        }
-
-        engine->fds[s].opened = 0;
-    }
-
-    return close(s);
-}
-
-
-/* like ngx_close_connection(), but the fd stays curl's */
-
-static void
-ngx_http_partoo_tryout_engine_release(ngx_connection_t *c, ngx_uint_t closed)
-{
-    ngx_uint_t                        flags;
-    ngx_http_partoo_tryout_engine_t  *engine;
-
-    engine = &ngx_http_partoo_tryout_engine;
-
-    /* about to be closed: no system call, closing unwatches it */
-
-    flags = closed ? NGX_CLOSE_EVENT : 0;
-
-    if (c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, flags);
-    }
-
-    if (c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, flags);
-    }
-
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    if (ngx_http_partoo_tryout_engine_tracked(c)) {
-        engine->fds[c->fd].c = NULL;
-
-        if (!c->idle && engine->multi) {
-
-            /* curl closes a socket still watched: forget its pointer */
-
-            (void) curl_multi_assign(engine->multi, c->fd, NULL);
-        }
-    }
-
-    ngx_http_partoo_tryout_engine_unpark(c);
-
-    /* first: with poll, it clears ngx_cycle->files[c->fd] */
-
-    ngx_free_connection(c);
-
-    c->fd = (ngx_socket_t) -1;
 }
 
 
@@ -2263,8 +1434,6 @@ ngx_http_partoo_tryout_deliver_merge_conf(ngx_conf_t *cf,
                              prev->trusted_certificate,
                              NGX_HTTP_PARTOO_TRYOUT_CA_BUNDLE);
     ngx_conf_merge_ptr_value(conf->allow_address, prev->allow_address, NULL);
-    ngx_conf_merge_uint_value(conf->engine, prev->engine,
-                              NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE);
 #if (NGX_THREADS)
     ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
 #endif

@@ -3,9 +3,8 @@
  * Copyright (C) Partoo tryout module authors
  *
  * Delivery of a tryout: one HTTPS POST, by the native engine (nginx's own
- * connections, see ngx_http_partoo_tryout_client.h), or with libcurl,
- * driven by nginx's event loop (multi-socket API) or run in an nginx
- * thread pool.
+ * connections, see ngx_http_partoo_tryout_client.h), or with libcurl run
+ * in an nginx thread pool ("partoo_tryout_thread_pool").
  */
 
 
@@ -42,12 +41,6 @@ typedef enum {
 } ngx_http_partoo_tryout_deliver_error_e;
 
 
-/* "partoo_tryout_engine" */
-
-#define NGX_HTTP_PARTOO_TRYOUT_ENGINE_NATIVE   1
-#define NGX_HTTP_PARTOO_TRYOUT_ENGINE_CURL     2
-
-
 /* the location's delivery settings */
 
 typedef struct {
@@ -66,8 +59,6 @@ typedef struct {
     char                                    *user_agent_header;
     char                                    *cainfo;
     ngx_http_partoo_tryout_addr_allow_t      allow;
-
-    ngx_uint_t                               engine;
 
     /* the native engine's: TLS context, pool for getaddrinfo() */
     ngx_ssl_t                               *ssl;
@@ -144,8 +135,8 @@ void ngx_http_partoo_tryout_deliver_exit_process(ngx_cycle_t *cycle);
 /*
  * Starts the delivery of d->body to d->url with the item's custom headers,
  * on the location's engine (conf->ssl set: the native one).
- * NGX_AGAIN: in flight, d->handler(r) is called once it is done, outside
- * any curl callback; the caller must not finalize r before.  NGX_OK: done
+ * NGX_AGAIN: in flight, d->handler(r) is called once it is done, from an
+ * nginx event; the caller must not finalize r before.  NGX_OK: done
  * at once (an IP-literal host that is blocked), the handler is not called.
  * NGX_BUSY: partoo_tryout_max_in_flight deliveries are already running in
  * this worker.  NGX_ERROR: out of memory or a libcurl failure.

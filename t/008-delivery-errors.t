@@ -82,7 +82,7 @@ main::got({ url => "$main::R/hang?hang=1", error => 'timeout' },
 --- error_log eval
 'failed (timeout): '
 . PartooTryout::by_engine(native => 'timed out after 1000 ms',
-                          curl => 'Operation timed out after')
+                          thread => 'Operation timed out after')
 
 
 
@@ -204,7 +204,7 @@ main::got({ url => "https://127.0.0.1:$main::WRONGHOST/t/wronghost",
 PartooTryout::by_engine(
     native => 'failed (tls_failure): the certificate does not match '
               . '"127.0.0.1"',
-    curl => 'no alternative certificate subject name matches target host '
+    thread => 'no alternative certificate subject name matches target host '
             . 'name')
 
 

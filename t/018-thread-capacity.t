@@ -102,7 +102,7 @@ partoo_tryout: the thread pool refused the delivery, see "max_queue" of "thread_
 
 
 
-=== TEST 2: the thread engine counts against partoo_tryout_max_in_flight as the event engine does: with 1, a tryout while another runs gets the 503
+=== TEST 2: the thread engine counts against partoo_tryout_max_in_flight as the native engine does: with 1, a tryout while another runs gets the 503
 --- main_config
 thread_pool tryout threads=4;
 --- config eval

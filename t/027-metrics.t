@@ -133,7 +133,7 @@ __DATA__
         'partoo_tryout_connections_reused_total 1',
         'partoo_tryout_connections{state="active"} 0',
         'partoo_tryout_connections{state="idle"} '
-            . PartooTryout::by_engine(native => 1, curl => 0),
+            . PartooTryout::by_engine(native => 1, thread => 0),
         'partoo_tryout_keys{zone="tryout_keys"} 7',
         'partoo_tryout_keys_loads_total{zone="tryout_keys",result="ok"} 1',
         'partoo_tryout_keys_loads_total{zone="tryout_keys",result="error"} 0',
@@ -341,7 +341,7 @@ Test::More::is(PartooMetrics::wait_metric(
         'partoo_tryout_max_in_flight 1',
         'partoo_tryout_requests_total{code="503"} 1',
         'partoo_tryout_connections{state="active"} '
-            . PartooTryout::by_engine(native => 1, curl => 0),
+            . PartooTryout::by_engine(native => 1, thread => 0),
         'partoo_tryout_deliveries_total{status="success",error="none"} 0',
     ),
 ]

@@ -2,7 +2,7 @@
 # the engine saw of the delivery (reason, request head, the answer's head
 # and first KiB, timings, address, reuse).  Off, the answer is unchanged:
 # the other delivery tests run with it off.  The request and response
-# members are the native engine's; the libcurl engines write them null.
+# members are the native engine's; the thread-pool engine writes them null.
 
 use strict;
 use warnings;

@@ -25,15 +25,24 @@ our @EXPORT = qw(tryout_defaults chunked_request padded_body $TRYOUT_URI
 
 our $TRYOUT_URI = '/v2/webhooks/tryout';
 
-# The delivery engine of every block's http{} ("partoo_tryout_engine"):
-# $TEST_NGINX_PARTOO_ENGINE, native (the module's default) or curl.  A
-# location with partoo_tryout_thread_pool is on the thread engine anyway.
+# The delivery engine of every block: $TEST_NGINX_PARTOO_ENGINE, native
+# (the module's default) or thread, which puts "partoo_tryout_thread_pool"
+# in every block's http{}, on a pool of $ENGINE_THREADS threads declared in
+# its main_config.  A location with its own partoo_tryout_thread_pool is on
+# the thread engine anyway.
 our $ENGINE = $ENV{TEST_NGINX_PARTOO_ENGINE} || 'native';
 
-die "TEST_NGINX_PARTOO_ENGINE: native or curl, not $ENGINE\n"
-    if $ENGINE ne 'native' && $ENGINE ne 'curl';
+die "TEST_NGINX_PARTOO_ENGINE: native or thread, not $ENGINE\n"
+    if $ENGINE ne 'native' && $ENGINE ne 'thread';
 
-# by_engine(native => X, curl => Y): what the current engine says, for
+# as many threads as the most deliveries a block keeps in flight at once
+# (t/014: 24 at a time), so that none waits in the queue for a thread;
+# fewer under valgrind, where each thread takes long to start (see
+# add_keys) and the blocks' limits allow for a queue
+our $ENGINE_POOL = 'tryout_thread_engine';
+our $ENGINE_THREADS = $ENV{TEST_NGINX_USE_VALGRIND} ? 8 : 32;
+
+# by_engine(native => X, thread => Y): what the current engine says, for
 # the few log lines worded by the engine itself
 sub by_engine {
     my (%by) = @_;
@@ -167,8 +176,13 @@ sub add_keys {
         $http_config = $KEYS_ZONE . $http_config;
     }
 
-    if ($http_config !~ /partoo_tryout_engine/) {
-        $http_config = "    partoo_tryout_engine $ENGINE;\n" . $http_config;
+    my $main_config = $block->main_config // '';
+
+    if ($ENGINE eq 'thread') {
+        $http_config = "    partoo_tryout_thread_pool $ENGINE_POOL;\n"
+                       . $http_config;
+        $main_config = "thread_pool $ENGINE_POOL threads=$ENGINE_THREADS;\n"
+                       . $main_config;
     }
 
     $block->set_value('http_config', $http_config);
@@ -176,14 +190,13 @@ sub add_keys {
     # Under valgrind, nginx's 32 threads of the pool "default" (the native
     # engine's lookups) take seconds to start, more than blocks with a 1 s
     # timeout wait for the worker: a smaller pool for the same work.
-    my $main_config = $block->main_config // '';
-
-    if ($ENV{TEST_NGINX_USE_VALGRIND} && $ENGINE eq 'native'
+    if ($ENV{TEST_NGINX_USE_VALGRIND}
         && $main_config !~ /thread_pool\s+default\b/)
     {
-        $block->set_value('main_config',
-                          "thread_pool default threads=2;\n$main_config");
+        $main_config = "thread_pool default threads=2;\n$main_config";
     }
+
+    $block->set_value('main_config', $main_config);
 
     add_user_file($block, $KEY_FILE_NAME, $DEFAULT_KEY_FILE);
 }

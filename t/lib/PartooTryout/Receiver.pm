@@ -11,10 +11,10 @@ package PartooTryout::Receiver;
 # side on one machine with ports of their own.  Each records every request
 # it gets, byte for byte (request line, headers in order, body), appended to
 # requests/NAME for a url path /t/NAME, and a line per request naming its
-# connection to requests/NAME.conn and one with the connection's TLS server
-# name (SNI, "-" for none) to requests/NAME.sni, before it answers; and
-# answers as the
-# query string says:
+# connection to requests/NAME.conn, one with the connection's TLS server
+# name (SNI, "-" for none) to requests/NAME.sni and one saying whether its
+# TLS session was resumed (1 or 0) to requests/NAME.resumed, before it
+# answers; and answers as the query string says:
 #
 #   status=N      the status (200)
 #   delay=MS      wait before answering
@@ -220,6 +220,17 @@ sub start {
         my %cfg = (dir => $dir, port => $port, pid_file => $o{pid_file},
                    cert => "$dir/pki/$cert.crt", key => "$dir/pki/$cert.key");
 
+        # resume => 1: one TLS context made before the connections' forks,
+        # so that each connection's process takes the session tickets
+        # another issued
+        if ($o{resume}) {
+            $cfg{ctx} = IO::Socket::SSL::SSL_Context->new(
+                            SSL_server    => 1,
+                            SSL_cert_file => $cfg{cert},
+                            SSL_key_file  => $cfg{key})
+                or die "receiver: $IO::Socket::SSL::SSL_ERROR\n";
+        }
+
         while (1) {
             my $c = $listen->accept or next;
             my $child = fork;
@@ -245,8 +256,10 @@ sub serve {
 
     my $c = IO::Socket::SSL->start_SSL($sock,
                                       SSL_server    => 1,
-                                      SSL_cert_file => $cfg->{cert},
-                                      SSL_key_file  => $cfg->{key},
+                                      $cfg->{ctx}
+                                      ? (SSL_reuse_ctx => $cfg->{ctx})
+                                      : (SSL_cert_file => $cfg->{cert},
+                                         SSL_key_file  => $cfg->{key}),
                                       Timeout       => 10)
         or return;
 
@@ -287,7 +300,7 @@ sub serve {
                 split /&/, $query // '';
 
         record($cfg, $path, "$head\r\n\r\n$body",
-               $c->get_servername // '-');
+               $c->get_servername // '-', $c->get_session_reused ? 1 : 0);
 
         if ($q{quit_worker}) {
             quit_worker($cfg->{pid_file});
@@ -429,7 +442,7 @@ sub unescape {
 }
 
 sub record {
-    my ($cfg, $path, $raw, $sni) = @_;
+    my ($cfg, $path, $raw, $sni, $resumed) = @_;
 
     (my $name = $path) =~ s{^/t/}{};
     $name =~ s/[^A-Za-z0-9_.-]/_/g;
@@ -456,6 +469,12 @@ sub record {
     print $out "$sni\n";
     close $out;
     chmod 0644, "$file.sni";
+
+    open $out, '>>', "$file.resumed" or die "$file.resumed: $!";
+    flock $out, LOCK_EX;
+    print $out "$resumed\n";
+    close $out;
+    chmod 0644, "$file.resumed";
 }
 
 sub answer {
