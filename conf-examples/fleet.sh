@@ -25,17 +25,24 @@ instances=(front "${nodes[@]}")
 # what a key added to or removed from the file must do within, in ms
 key_latency_ms=2000
 
+# how old a node's copy of a sample may be: the nodes' samples_ttl, in ms;
+# a changed sample must be sent by every node within it and a poll's time
+samples_ttl_ms=5000    # samples_ttl=5s in fleet-node.conf
+
 receiver_url=https://127.0.0.1:$receiver_port/webhook
 tryout_body='{"items":[{"url":"'$receiver_url'","event_type":"lead_received"}]}'
 sample='{"id":4242,"source":"fleet source","values":[{"id":1,"type":"EMAIL","name":"Email","value":"fleet@example.com"}]}'
+changed_sample=${sample/4242/4243}
 unauthenticated='{"errors":{"authentication":"User not authenticated"}}'
 
-# the answer to every tryout: the source's sample, delivered; the duration
-# blanked by tryout()
-expected='{"items":[{"payload":{"type":"lead_received","payload":'$sample'},'
-expected+='"event_type":"lead_received","url":"'$receiver_url'",'
-expected+='"status":"success","response_status":204,"error":null,'
-expected+='"duration_ms":_}]}'
+# the answer to every tryout: the source's sample SAMPLE, delivered; the
+# duration blanked by tryout()
+expected_answer() {
+    printf '%s' '{"items":[{"payload":{"type":"lead_received","payload":' \
+        "$1" '},"event_type":"lead_received","url":"' "$receiver_url" \
+        '","status":"success","response_status":204,"error":null,' \
+        '"duration_ms":_}]}'
+}
 
 . "$top/conf-examples/demo-pki.sh"
 
@@ -97,6 +104,12 @@ write_keys() {
     mv "$run/keys.json.new" "$run/keys.json"
 }
 
+write_sample() {
+    printf %s "$1" > "$run/source/42/lead_received.json.new"
+    mv "$run/source/42/lead_received.json.new" \
+       "$run/source/42/lead_received.json"
+}
+
 setup() {
     local p
 
@@ -115,7 +128,7 @@ setup() {
 
     key=$(demo_api_key)
     write_keys "$key"
-    printf %s "$sample" > "$run/source/42/lead_received.json"
+    write_sample "$sample"
 
     sed -e "s|@RUN@|$run|g" \
         -e "s|@BALANCER_PORT@|$balancer_port|g" \
@@ -183,7 +196,7 @@ now_ms() {
     echo $((us / 1000))
 }
 
-# counts N ANSWERS...: "node1 3, node2 3, node3 3" of the nodes named
+# counts NODE...: how many times each node is named, "node1 3, node2 3, ..."
 counts() {
     local n c out=
 
@@ -214,31 +227,31 @@ balance() {
     [ "$bad" = 0 ]
 }
 
-# poll_keys KEY STATUS BODY WHAT: every node directly, until each answers
-# STATUS with BODY to KEY, for key_latency_ms at most
-poll_keys() {
+# poll_nodes MS KEY STATUS BODY WHAT: every node directly, until each
+# answers STATUS with BODY to KEY, for MS at most
+poll_nodes() {
     local start n elapsed pending=("${nodes[@]}") left
 
     start=$(now_ms)
     while :; do
         left=()
         for n in "${pending[@]}"; do
-            tryout "$(node_port "$n")" "$1"
+            tryout "$(node_port "$n")" "$2"
             elapsed=$(($(now_ms) - start))
-            if [ "$status" = "$2" ] && [ "$answer" = "$3" ]; then
-                pass "$n $4 after $elapsed ms"
+            if [ "$status" = "$3" ] && [ "$answer" = "$4" ]; then
+                pass "$n $5 after $elapsed ms"
             else
                 left+=("$n")
             fi
         done
         pending=("${left[@]}")
         [ "${#pending[@]}" = 0 ] && return 0
-        if [ "$elapsed" -gt "$key_latency_ms" ]; then
+        if [ "$elapsed" -gt "$1" ]; then
             fail "${pending[*]} still answered $status $answer" \
                  "after $elapsed ms"
             return 0
         fi
-        sleep 0.1
+        sleep 0.2
     done
 }
 
@@ -249,6 +262,7 @@ run_checks() {
         pids+=("$(master_pid "$n")")
     done
 
+    expected=$(expected_answer "$sample")
     check "the same tryout through the balancer, $tries times"
     balance "$tries" || true
     all+=("${served[@]}")
@@ -260,16 +274,24 @@ run_checks() {
     mapfile -t asked < <(awk '{ print $NF }' "$run/front/source.log")
     echo "    asked the samples source: $(counts "${asked[@]}")"
 
+    check "a sample changed at the source is sent by every node within" \
+          "samples_ttl ($samples_ttl_ms ms)"
+    write_sample "$changed_sample"
+    expected=$(expected_answer "$changed_sample")
+    poll_nodes $((samples_ttl_ms + 1000)) "$key" 200 "$expected" \
+               "sent the new sample"
+
     check "a key added to the shared key file works on every node" \
           "within $key_latency_ms ms"
     new=$(demo_api_key)
     write_keys "$key" "$new"
-    poll_keys "$new" 200 "$expected" "accepted it"
+    poll_nodes "$key_latency_ms" "$new" 200 "$expected" "accepted it"
 
     check "a key removed from the file fails on every node within" \
           "$key_latency_ms ms"
     write_keys "$key"
-    poll_keys "$new" 401 "$unauthenticated" "refused it (401)"
+    poll_nodes "$key_latency_ms" "$new" 401 "$unauthenticated" \
+               "refused it (401)"
 
     check "no node was reloaded"
     for i in "${!nodes[@]}"; do
