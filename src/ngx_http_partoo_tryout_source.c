@@ -247,6 +247,11 @@ ngx_http_partoo_tryout_source_done(ngx_http_partoo_tryout_source_fetch_t *fetch)
     p = fetch->pending;
 
     if (p == NULL) {
+        /* woken, yet run by another event first: run once */
+        if (fetch->wake.posted) {
+            ngx_delete_posted_event(&fetch->wake);
+        }
+
         return NGX_OK;
     }
 
