@@ -328,6 +328,58 @@ conf_fails('a tryout naming its keys twice', "$keys\n$zone",
            "$tryout samples=samples keys=keys;",
            'duplicate parameter "keys=keys" in "partoo_tryout"');
 
+# samples_source=URI [samples_ttl=TIME]: the source needs a zone to keep
+# what it answered, the TTL a source; the URI is one of this server's
+
+conf_ok('a samples source with its TTL', "$keys\n$zone",
+        "$tryout samples=samples samples_source=/source samples_ttl=30s;");
+
+conf_ok('a samples source with the default TTL', "$keys\n$zone",
+        "$tryout samples=samples samples_source=/partoo/samples;");
+
+conf_fails('a samples source without a samples zone', "$keys\n$zone",
+           "$tryout samples_source=/source;",
+           '"samples_source" in "partoo_tryout" requires "samples=NAME": '
+           . 'the zone keeps what the source answered');
+
+conf_fails('a TTL without a samples source', "$keys\n$zone",
+           "$tryout samples=samples samples_ttl=1m;",
+           '"samples_ttl" in "partoo_tryout" requires "samples_source=URI"');
+
+conf_fails('a samples source that is no URI', "$keys\n$zone",
+           "$tryout samples=samples samples_source=http://backend/s;",
+           'invalid "samples_source=http://backend/s" in "partoo_tryout": '
+           . 'must be a URI starting with "/", without arguments');
+
+conf_fails('a samples source with its own arguments', "$keys\n$zone",
+           "$tryout samples=samples samples_source=/source?a=1;",
+           'invalid "samples_source=/source?a=1" in "partoo_tryout": '
+           . 'must be a URI starting with "/", without arguments');
+
+conf_fails('an empty samples source', "$keys\n$zone",
+           "$tryout samples=samples samples_source=;",
+           'invalid "samples_source=" in "partoo_tryout": '
+           . 'must be a URI starting with "/", without arguments');
+
+conf_fails('a samples source twice', "$keys\n$zone",
+           "$tryout samples=samples samples_source=/a samples_source=/b;",
+           'duplicate parameter "samples_source=/b" in "partoo_tryout"');
+
+conf_fails('a bad samples TTL', "$keys\n$zone",
+           "$tryout samples=samples samples_source=/s samples_ttl=soon;",
+           'invalid "samples_ttl=soon" in "partoo_tryout": '
+           . 'must be a time such as 1m');
+
+conf_fails('a zero samples TTL', "$keys\n$zone",
+           "$tryout samples=samples samples_source=/s samples_ttl=0s;",
+           'invalid "samples_ttl=0s" in "partoo_tryout": '
+           . 'must be a time such as 1m');
+
+conf_fails('a samples TTL twice', "$keys\n$zone",
+           "$tryout samples=samples samples_source=/s samples_ttl=1s "
+           . "samples_ttl=2s;",
+           'duplicate parameter "samples_ttl=2s" in "partoo_tryout"');
+
 conf_fails('a tryout with an unknown parameter', "$keys\n$zone",
            "$tryout sample=samples;",
            'invalid parameter "sample=samples" in "partoo_tryout"');
