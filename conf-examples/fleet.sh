@@ -66,8 +66,11 @@ stop_instance() {
 
     pid=$(master_pid "$1") || { rm -f "$run/$1/nginx.pid"; return 0; }
     kill -QUIT "$pid" 2>/dev/null || true
+
+    # the master removes its pid file as it exits; until its zombie is
+    # reaped, kill -0 would still find it
     for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        [ -f "$run/$1/nginx.pid" ] || return 0
         sleep 0.1
     done
     echo "fleet: $1 (pid $pid) did not stop" >&2
