@@ -30,10 +30,14 @@ key_latency_ms=2000
 samples_ttl_ms=5000    # samples_ttl=5s in fleet-node.conf
 
 receiver_url=https://127.0.0.1:$receiver_port/webhook
-tryout_body='{"items":[{"url":"'$receiver_url'","event_type":"lead_received"}]}'
-sample='{"id":4242,"source":"fleet source","values":[{"id":1,"type":"EMAIL","name":"Email","value":"fleet@example.com"}]}'
+sample='{"id":4242,"source":"fleet source","values":[{"id":1,"type":"EMAIL",'
+sample+='"name":"Email","value":"fleet@example.com"}]}'
 changed_sample=${sample/4242/4243}
 unauthenticated='{"errors":{"authentication":"User not authenticated"}}'
+
+# the built-in business payload of the caller's org, the source having none
+default_business='"payload":{"type":"business_created","payload":{"business":{'
+default_business+='"id":"5409c35a97bbc544d8e26737",'
 
 # the answer to every tryout: the source's sample SAMPLE, delivered; the
 # duration blanked by tryout()
@@ -162,14 +166,17 @@ start() {
     done
 }
 
-# tryout PORT KEY: org 42's lead_received tryout; sets status, node (the
-# X-Fleet-Node that answered) and answer (the body, duration_ms blanked)
+# tryout PORT KEY [EVENT]: org 42's tryout of EVENT (lead_received); sets
+# status, node (the X-Fleet-Node that answered) and answer (the body,
+# duration_ms blanked)
 tryout() {
+    local item='{"url":"'$receiver_url'","event_type":"'${3:-lead_received}'"}'
+
     status=$(curl -s -m 10 -D "$run/headers" -o "$run/body" \
                   -w '%{http_code}' -X POST \
                   "http://127.0.0.1:$1/v2/webhooks/tryout" \
                   -H 'Content-Type: application/json' -H "x-APIKey: $2" \
-                  -d "$tryout_body") || true
+                  -d '{"items":['"$item"']}') || true
     node=$(tr -d '\r' < "$run/headers" \
            | sed -n 's/^x-fleet-node: *//Ip')
     answer=$(sed 's/"duration_ms":[0-9]*/"duration_ms":_/' "$run/body")
@@ -259,7 +266,7 @@ poll_nodes() {
 }
 
 run_checks() {
-    local n pid pids=() workers=() asked=() all=()
+    local n pid pids=() workers=() asked=() answers=() all=()
 
     for n in "${nodes[@]}"; do
         pids+=("$(master_pid "$n")")
@@ -277,8 +284,34 @@ run_checks() {
     mapfile -t asked < <(awk '{ print $NF }' "$run/front/source.log")
     echo "    asked the samples source: $(counts "${asked[@]}")"
 
+    check "a tryout the source has no sample for, on every node: the" \
+          "default payload"
+    answers=()
+    served=()
+    for n in "${nodes[@]}"; do
+        tryout "$balancer_port" "$key" business_created
+        answers+=("$status $answer")
+        served+=("${node:-none}")
+    done
+    if [ "$(printf '%s\n' "${served[@]}" | sort -u | wc -l)" != 3 ]; then
+        fail "three tryouts did not reach the three nodes: ${served[*]}"
+    elif [ "$(printf '%s\n' "${answers[@]}" | sort -u | wc -l)" != 1 ]; then
+        fail "the nodes answered differently:" \
+             "$(printf '\n    %s' "${answers[@]}")"
+    elif [ "$status" != 200 ] || [[ $answer != *"$default_business"* ]] \
+         || [[ $answer != *'"org_id":42,'* ]] \
+         || [[ $answer == *'fleet source'* ]]; then
+        fail "not org 42's default business payload: $status $answer"
+    else
+        pass "${served[*]} answered 200, the same default business" \
+             "payload of org 42"
+    fi
+    mapfile -t asked < <(awk '/event_type=business_created .* 404 / \
+                              { print $NF }' "$run/front/source.log")
+    echo "    the source answered 404 to: $(counts "${asked[@]}")"
+
     check "a sample changed at the source is sent by every node within" \
-          "samples_ttl ($samples_ttl_ms ms)"
+          "samples_ttl, $samples_ttl_ms ms (one more second for the polls)"
     write_sample "$changed_sample"
     expected=$(expected_answer "$changed_sample")
     poll_nodes $((samples_ttl_ms + 1000)) "$key" 200 "$expected" \
