@@ -40,7 +40,6 @@ static ngx_http_partoo_tryout_source_result_e
     ngx_http_partoo_tryout_source_fetch_t *fetch, ngx_str_t *data,
     const char **reason);
 static void ngx_http_partoo_tryout_source_wake(
-    ngx_http_partoo_tryout_source_pending_t *p,
     ngx_http_partoo_tryout_source_fetch_t *fetch);
 static void ngx_http_partoo_tryout_source_wake_handler(ngx_event_t *ev);
 static void ngx_http_partoo_tryout_source_cleanup(void *data);
@@ -324,7 +323,7 @@ ngx_http_partoo_tryout_source_done(ngx_http_partoo_tryout_source_fetch_t *fetch)
             }
         }
 
-        ngx_http_partoo_tryout_source_wake(p, w);
+        ngx_http_partoo_tryout_source_wake(w);
     }
 
     ngx_queue_remove(&p->queue);
@@ -404,8 +403,7 @@ ngx_http_partoo_tryout_source_check(
 /* a waiter resumes from a posted event: never inside another's request */
 
 static void
-ngx_http_partoo_tryout_source_wake(ngx_http_partoo_tryout_source_pending_t *p,
-    ngx_http_partoo_tryout_source_fetch_t *fetch)
+ngx_http_partoo_tryout_source_wake(ngx_http_partoo_tryout_source_fetch_t *fetch)
 {
     ngx_queue_remove(&fetch->queue);
     fetch->pending = NULL;
@@ -472,7 +470,7 @@ ngx_http_partoo_tryout_source_cleanup(void *data)
 
         w->result = NGX_HTTP_PARTOO_TRYOUT_SOURCE_NONE;
 
-        ngx_http_partoo_tryout_source_wake(p, w);
+        ngx_http_partoo_tryout_source_wake(w);
     }
 
     ngx_queue_remove(&p->queue);
