@@ -1,6 +1,8 @@
 # ngx_http_partoo_tryout_module
 #
 #   make demo    nginx on 127.0.0.1:8080 with the module, end to end
+#   make fleet   three nodes behind a balancer, checked, then stopped
+#                (ports FLEET_PORT..FLEET_PORT+5, 31000 by default)
 #   make test    unit tests + the Test::Nginx suite
 #   make deb     build/deb/libnginx-mod-http-partoo-tryout_*.deb
 #   make deb-check   install it, serve one tryout with the stock nginx, purge
@@ -57,7 +59,7 @@ DEB_OUT      := $(BUILD)/deb
 DEB_FILE     := $(DEB_OUT)/$(DEB_NAME)_$(VERSION)_$(shell \
                   dpkg --print-architecture 2>/dev/null).deb
 
-.PHONY: all deps build unit test demo demo-stop fuzz bench validate-time \
+.PHONY: all deps build unit test demo demo-stop fleet fuzz bench validate-time \
         clean deb deb-check compat test-upstream
 
 all: build
@@ -119,6 +121,10 @@ demo: deps build
 
 demo-stop:
 	@bash conf-examples/demo.sh stop
+
+# not part of make test: it starts four nginx instances on fixed ports
+fleet: deps build
+	@bash conf-examples/fleet.sh check
 
 t/fuzz/%_fuzz: t/fuzz/%_fuzz.c $(wildcard src/*.c src/*.h)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $< \
@@ -227,4 +233,4 @@ test-upstream: deps build
 
 clean:
 	rm -rf $(BUILD) t/servroot* $(UNIT_TESTS) t/unit/validate_time \
-	    $(FUZZ_BINS) demo/run
+	    $(FUZZ_BINS) demo/run demo/fleet

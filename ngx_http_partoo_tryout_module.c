@@ -48,6 +48,11 @@ static void ngx_http_partoo_tryout_ctx_cleanup(void *data);
 static ngx_int_t ngx_http_partoo_tryout_access(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx, ngx_str_t **body);
 static void ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r);
+static void ngx_http_partoo_tryout_process(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx);
+static ngx_int_t ngx_http_partoo_tryout_fetch(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item);
+static void ngx_http_partoo_tryout_fetched(ngx_http_request_t *r);
 static ngx_int_t ngx_http_partoo_tryout_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
@@ -511,12 +516,8 @@ ngx_http_partoo_tryout_access(ngx_http_request_t *r,
 static void
 ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
 {
-    u_char                                    *p;
-    ngx_int_t                                  rc;
-    ngx_http_partoo_tryout_ctx_t              *ctx;
-    ngx_http_partoo_tryout_item_t              item;
-    ngx_http_partoo_tryout_main_conf_t        *ptmcf;
-    ngx_http_partoo_tryout_verdict_e           verdict;
+    ngx_int_t                      rc;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
     ctx->body.reading = 0;
@@ -535,6 +536,26 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
         ngx_http_finalize_request(r, rc);
         return;
     }
+
+    ngx_http_partoo_tryout_process(r, ctx);
+}
+
+
+/*
+ * Validation, the payload and the delivery, and the finalization unless
+ * the fetch or the delivery runs on; run again, from the body kept in the
+ * context, once samples_source has answered.
+ */
+
+static void
+ngx_http_partoo_tryout_process(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx)
+{
+    u_char                                    *p;
+    ngx_int_t                                  rc;
+    ngx_http_partoo_tryout_item_t              item;
+    ngx_http_partoo_tryout_main_conf_t        *ptmcf;
+    ngx_http_partoo_tryout_verdict_e           verdict;
 
     ptmcf = ngx_http_get_module_main_conf(r, ngx_http_partoo_tryout_module);
 
@@ -564,12 +585,64 @@ ngx_http_partoo_tryout_body_handler(ngx_http_request_t *r)
 
     ngx_http_partoo_tryout_item_free(&item);
 
-    if (rc == NGX_DONE) {
-        /* ngx_http_partoo_tryout_delivered() finalizes */
+    if (rc != NGX_DONE) {
+        /* else ngx_http_partoo_tryout_delivered() or _fetched() go on */
+        ngx_http_finalize_request(r, rc);
+    }
+}
+
+
+/* the tryout waits for samples_source: see ngx_http_partoo_tryout_fetched() */
+
+static ngx_int_t
+ngx_http_partoo_tryout_fetch(ngx_http_request_t *r,
+    ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
+{
+    ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
+
+    ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
+
+    ctx->fetch.handler = ngx_http_partoo_tryout_fetched;
+
+    if (ngx_http_partoo_tryout_source_fetch(r, ptlcf->document.samples,
+                                            &ptlcf->document.source,
+                                            ptlcf->document.source_ttl,
+                                            ctx->auth.org_id, item->event,
+                                            &ctx->fetch)
+        != NGX_AGAIN)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the owner's subrequest posts r when done; a waiter is woken */
+    r->write_event_handler = ngx_http_partoo_tryout_fetched;
+
+    /* a client that goes away finalizes r with 499, as while delivering */
+    r->read_event_handler = ngx_http_test_reading;
+
+    if (r->connection->read->pending_eof) {
+        ngx_post_event(r->connection->read, &ngx_posted_events);
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_partoo_tryout_fetched(ngx_http_request_t *r)
+{
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+
+    if (ngx_http_partoo_tryout_source_done(&ctx->fetch) == NGX_AGAIN) {
         return;
     }
 
-    ngx_http_finalize_request(r, rc);
+    r->write_event_handler = ngx_http_request_empty_handler;
+    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_http_partoo_tryout_process(r, ctx);
 }
 
 
@@ -599,7 +672,13 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
     ngx_memcpy(d->url.data, item->url, item->url_len);
     d->url.data[d->url.len] = '\0';
 
-    if (ngx_http_partoo_tryout_payload(r, ctx, item) != NGX_OK) {
+    rc = ngx_http_partoo_tryout_payload(r, ctx, item);
+
+    if (rc == NGX_AGAIN) {
+        return ngx_http_partoo_tryout_fetch(r, ctx, item);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -650,24 +729,27 @@ ngx_http_partoo_tryout_deliver_item(ngx_http_request_t *r,
  * The payload document sent as the body, and its signature: the sample of
  * the caller's effective org, else the event's default with that org_id
  * written, signed once (see ngx_http_partoo_tryout_document_get()).
+ * NGX_AGAIN: samples_source is to be asked first.
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_payload(ngx_http_request_t *r,
     ngx_http_partoo_tryout_ctx_t *ctx, ngx_http_partoo_tryout_item_t *item)
 {
+    ngx_int_t                           rc;
     ngx_http_partoo_tryout_document_t   doc;
     ngx_http_partoo_tryout_loc_conf_t  *ptlcf;
 
     ptlcf = ngx_http_get_module_loc_conf(r, ngx_http_partoo_tryout_module);
 
-    if (ngx_http_partoo_tryout_document_get(r, &ptlcf->document,
-                                            ctx->auth.org_id, item->event,
-                                            &doc)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
+    rc = ngx_http_partoo_tryout_document_get(r, &ptlcf->document,
+                                             ctx->auth.org_id, item->event,
+                                             &ctx->fetch, &doc);
+    if (rc != NGX_OK) {
+        return rc;
     }
+
+    ctx->origin = doc.origin;
 
     ctx->delivery.body = doc.body;
     ctx->delivery.signature = doc.signature;
@@ -997,6 +1079,7 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_str_t                           *value, name;
     ngx_uint_t                           i;
+    ngx_msec_t                           ttl;
     ngx_http_core_loc_conf_t            *clcf;
     ngx_http_partoo_tryout_main_conf_t  *ptmcf;
 
@@ -1005,6 +1088,7 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+    ttl = NGX_CONF_UNSET_MSEC;
 
     /* name=value parameters; each new one is one more branch */
 
@@ -1059,6 +1143,60 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "samples_source=", 15) == 0) {
+
+            if (ptlcf->document.source.data) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate parameter \"%V\" in "
+                                   "\"partoo_tryout\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.data = value[i].data + 15;
+            name.len = value[i].len - 15;
+
+            /* the module writes the arguments: org_id and event_type */
+
+            if (name.len == 0 || name.data[0] != '/'
+                || ngx_strlchr(name.data, name.data + name.len, '?'))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"%V\" in \"partoo_tryout\": "
+                                   "must be a URI starting with \"/\", "
+                                   "without arguments", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            ptlcf->document.source = name;
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "samples_ttl=", 12) == 0) {
+
+            if (ttl != NGX_CONF_UNSET_MSEC) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate parameter \"%V\" in "
+                                   "\"partoo_tryout\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.data = value[i].data + 12;
+            name.len = value[i].len - 12;
+
+            ttl = ngx_parse_time(&name, 0);
+
+            if (ttl == (ngx_msec_t) NGX_ERROR || ttl == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"%V\" in \"partoo_tryout\": "
+                                   "must be a time such as 1m",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\" in \"partoo_tryout\"",
                            &value[i]);
@@ -1072,6 +1210,24 @@ ngx_http_partoo_tryout(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "callers choose must authenticate them");
         return NGX_CONF_ERROR;
     }
+
+    if (ptlcf->document.source.len && ptlcf->document.samples == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"samples_source\" in \"partoo_tryout\" "
+                           "requires \"samples=NAME\": the zone keeps what "
+                           "the source answered");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ttl != NGX_CONF_UNSET_MSEC && ptlcf->document.source.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"samples_ttl\" in \"partoo_tryout\" "
+                           "requires \"samples_source=URI\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* a minute: a fleet agrees within it, the source is asked seldom */
+    ptlcf->document.source_ttl = (ttl == NGX_CONF_UNSET_MSEC) ? 60000 : ttl;
 
     ptlcf->enable = 1;
 

@@ -10,6 +10,8 @@ module=$top/build/nginx-src/objs/ngx_http_partoo_tryout_module.so
 nginx=${NGINX:-/usr/sbin/nginx}
 url=http://127.0.0.1:8080/v2/webhooks/tryout
 
+. "$top/conf-examples/demo-pki.sh"
+
 stop() {
     if [ -f "$run/nginx.pid" ]; then
         kill -QUIT "$(cat "$run/nginx.pid")" 2>/dev/null || true
@@ -20,51 +22,19 @@ stop() {
     fi
 }
 
-# a demo CA and the receiver's certificate for 127.0.0.1, made once
-pki() {
-    local dir=$run/pki
-
-    [ -f "$dir/receiver.crt" ] && return 0
-
-    mkdir -p "$dir"
-    (
-        cd "$dir"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-            -nodes -keyout ca.key -out ca.crt -days 365 \
-            -subj "/CN=Partoo Tryout Demo CA" \
-            -addext basicConstraints=critical,CA:TRUE \
-            -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-            -nodes -keyout receiver.key -out receiver.csr \
-            -subj "/CN=127.0.0.1" 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > receiver.ext
-        openssl x509 -req -in receiver.csr -CA ca.crt -CAkey ca.key \
-            -CAcreateserial -days 365 -extfile receiver.ext \
-            -out receiver.crt 2>/dev/null
-    )
-}
-
-# the demo's Ed25519 signing key, and its public half for receivers
-signing_key() {
-    [ -f "$run/ed25519.pem" ] && return 0
-
-    openssl genpkey -algorithm ed25519 -out "$run/ed25519.pem"
-    openssl pkey -in "$run/ed25519.pem" -pubout -out "$run/ed25519.pub"
-}
-
 start() {
     stop
     mkdir -p "$run"
-    pki
-    signing_key
+    demo_pki "$run"
+    demo_signing_key "$run"
     sed -e "s|@MODULE@|$module|g" -e "s|@RUN@|$run|g" \
         "$top/conf-examples/demo.conf" > "$run/nginx.conf"
 
     # a demo API key; the key file holds only its SHA-256
-    [ -s "$run/api-key" ] || openssl rand -hex 16 > "$run/api-key"
+    [ -s "$run/api-key" ] || demo_api_key > "$run/api-key"
     key=$(cat "$run/api-key")
-    printf '{"keys":[{"key_sha256":"%s","user_id":"demo","role":"ORG_ADMIN","org_id":42}]}\n' \
-        "$(printf %s "$key" | sha256sum | cut -d' ' -f1)" > "$run/keys.json"
+    printf '{"keys":[%s]}\n' "$(demo_key_entry "$key" demo)" \
+        > "$run/keys.json"
 
     "$nginx" -p "$run" -c "$run/nginx.conf" -t -q
     "$nginx" -p "$run" -c "$run/nginx.conf"

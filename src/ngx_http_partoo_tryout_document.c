@@ -42,6 +42,7 @@ struct ngx_http_partoo_tryout_document_cache_s {
 static ngx_int_t ngx_http_partoo_tryout_document_sample(
     ngx_http_request_t *r, ngx_http_partoo_tryout_document_conf_t *conf,
     int64_t org_id, ngx_http_partoo_tryout_event_e event,
+    ngx_http_partoo_tryout_source_fetch_t *fetch,
     ngx_http_partoo_tryout_document_t *doc);
 static ngx_int_t ngx_http_partoo_tryout_document_sign(ngx_http_request_t *r,
     ngx_http_partoo_tryout_document_key_t *key,
@@ -63,6 +64,7 @@ ngx_int_t
 ngx_http_partoo_tryout_document_get(ngx_http_request_t *r,
     ngx_http_partoo_tryout_document_conf_t *conf, int64_t org_id,
     ngx_http_partoo_tryout_event_e event,
+    ngx_http_partoo_tryout_source_fetch_t *fetch,
     ngx_http_partoo_tryout_document_t *doc)
 {
     u_char                                 *p;
@@ -79,11 +81,13 @@ ngx_http_partoo_tryout_document_get(ngx_http_request_t *r,
 
     if (conf->samples) {
         rc = ngx_http_partoo_tryout_document_sample(r, conf, org_id, event,
-                                                    doc);
+                                                    fetch, doc);
         if (rc != NGX_DECLINED) {
             return rc;
         }
     }
+
+    doc->origin = NGX_HTTP_PARTOO_TRYOUT_ORIGIN_DEFAULT;
 
     pl = conf->payloads[event];
 
@@ -141,15 +145,17 @@ ngx_http_partoo_tryout_document_get(ngx_http_request_t *r,
 
 
 /*
- * The sample of (org_id, event) as a document, NGX_DECLINED without one.
- * Its signature is kept with it in the zone for every worker; a PUT in
- * between (a new generation) or another key makes it stale.
+ * The sample of (org_id, event) as a document, NGX_DECLINED without one
+ * (NGX_AGAIN: samples_source is to be asked).  Its signature is kept with
+ * it in the zone for every worker; a PUT in between (a new generation)
+ * or another key makes it stale.
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_document_sample(ngx_http_request_t *r,
     ngx_http_partoo_tryout_document_conf_t *conf, int64_t org_id,
     ngx_http_partoo_tryout_event_e event,
+    ngx_http_partoo_tryout_source_fetch_t *fetch,
     ngx_http_partoo_tryout_document_t *doc)
 {
     u_char                                *p;
@@ -160,10 +166,38 @@ ngx_http_partoo_tryout_document_sample(ngx_http_request_t *r,
     ngx_http_partoo_tryout_payload_t       pl;
     ngx_http_partoo_tryout_sample_copy_t   copy;
 
-    rc = ngx_http_partoo_tryout_samples_copy(conf->samples, org_id, event,
-                                             r->pool, &copy);
-    if (rc != NGX_OK) {
-        return rc;
+    if (fetch && fetch->result != NGX_HTTP_PARTOO_TRYOUT_SOURCE_NONE) {
+
+        /* this tryout asked the source, or waited for its answer */
+
+        if (fetch->result != NGX_HTTP_PARTOO_TRYOUT_SOURCE_OK) {
+            return NGX_DECLINED;
+        }
+
+        ngx_memzero(&copy, sizeof(ngx_http_partoo_tryout_sample_copy_t));
+        copy.data = fetch->data;
+        copy.generation = fetch->generation;
+
+        doc->origin = NGX_HTTP_PARTOO_TRYOUT_ORIGIN_SOURCE;
+
+    } else {
+        rc = ngx_http_partoo_tryout_samples_copy(conf->samples, org_id, event,
+                                                 r->pool, &copy);
+
+        if (rc == NGX_DONE) {
+            /* the source had none, within samples_ttl */
+            return NGX_DECLINED;
+        }
+
+        if (rc == NGX_DECLINED && conf->source.len && fetch) {
+            return NGX_AGAIN;
+        }
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        doc->origin = NGX_HTTP_PARTOO_TRYOUT_ORIGIN_SAMPLE;
     }
 
     type = ngx_http_partoo_tryout_event_name(event);
@@ -215,6 +249,11 @@ ngx_http_partoo_tryout_document_sample(ngx_http_request_t *r,
 
     if (ngx_http_partoo_tryout_document_sign(r, conf->key, doc) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    if (copy.generation == 0) {
+        /* the source's document, not stored: see samples_store_source() */
+        return NGX_OK;
     }
 
     ngx_http_partoo_tryout_samples_keep_signature(conf->samples, org_id,

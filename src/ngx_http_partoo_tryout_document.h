@@ -20,11 +20,22 @@
 
 #include "ngx_http_partoo_tryout_event.h"
 #include "ngx_http_partoo_tryout_payload.h"
+#include "ngx_http_partoo_tryout_source.h"
+
+
+/* where a tryout's document came from: $partoo_tryout_payload_source */
+typedef enum {
+    NGX_HTTP_PARTOO_TRYOUT_ORIGIN_NONE = 0,
+    NGX_HTTP_PARTOO_TRYOUT_ORIGIN_SAMPLE,     /* the samples zone */
+    NGX_HTTP_PARTOO_TRYOUT_ORIGIN_SOURCE,     /* samples_source, just now */
+    NGX_HTTP_PARTOO_TRYOUT_ORIGIN_DEFAULT
+} ngx_http_partoo_tryout_origin_e;
 
 
 typedef struct {
     ngx_str_t                        body;       /* in r->pool */
     ngx_str_t                        signature;  /* empty: no signing key */
+    ngx_http_partoo_tryout_origin_e  origin;
 } ngx_http_partoo_tryout_document_t;
 
 
@@ -39,6 +50,8 @@ typedef struct ngx_http_partoo_tryout_document_cache_s
 
 typedef struct {
     ngx_shm_zone_t                            *samples;  /* samples=NAME */
+    ngx_str_t                                  source;   /* samples_source */
+    ngx_msec_t                                 source_ttl;  /* samples_ttl */
 
     /* NGX_HTTP_PARTOO_TRYOUT_NEVENTS; once merged, never NULL */
     ngx_http_partoo_tryout_payload_t         **payloads;
@@ -76,11 +89,14 @@ char *ngx_http_partoo_tryout_document_signing_key(ngx_conf_t *cf,
 /*
  * The document the location sends for "org_id" and "event", with its
  * X-Partoo-Signature-v1 value when partoo_tryout_signing_key is set.
+ * NGX_AGAIN: the zone has no entry and samples_source is to be asked
+ * ("fetch" is still NONE); the answer, once in "fetch", decides.
  * NGX_ERROR only when memory or OpenSSL fail.
  */
 ngx_int_t ngx_http_partoo_tryout_document_get(ngx_http_request_t *r,
     ngx_http_partoo_tryout_document_conf_t *conf, int64_t org_id,
     ngx_http_partoo_tryout_event_e event,
+    ngx_http_partoo_tryout_source_fetch_t *fetch,
     ngx_http_partoo_tryout_document_t *doc);
 
 

@@ -60,6 +60,9 @@ typedef struct {
     ngx_atomic_t                    loads_error;
     ngx_atomic_t                    last_load;  /* seconds since the epoch */
     ngx_atomic_t                    evictions;
+
+    /* samples_source fetches: ok, not_found, error */
+    ngx_atomic_t                    fetches[3];
 } ngx_http_partoo_tryout_metrics_zone_t;
 
 
@@ -786,6 +789,24 @@ ngx_http_partoo_tryout_metrics_samples_evicted(ngx_str_t *zone)
 }
 
 
+void
+ngx_http_partoo_tryout_metrics_samples_fetched(ngx_str_t *zone,
+    ngx_uint_t result)
+{
+    ngx_http_partoo_tryout_metrics_zone_t  *z;
+
+    if (ngx_http_partoo_tryout_metrics == NULL || result > 2) {
+        return;
+    }
+
+    z = ngx_http_partoo_tryout_metrics_zone(ngx_http_partoo_tryout_metrics,
+                                            zone, 0);
+    if (z) {
+        (void) ngx_atomic_fetch_add(&z->fetches[result], 1);
+    }
+}
+
+
 static ngx_int_t
 ngx_http_partoo_tryout_metrics_rewrite_handler(ngx_http_request_t *r)
 {
@@ -1234,7 +1255,7 @@ ngx_http_partoo_tryout_status_zones(ngx_http_partoo_tryout_page_t *pg)
 {
     ngx_cycle_t                            *cycle;
     size_t                                  free;
-    ngx_uint_t                              i, f, nkeys, nsamples;
+    ngx_uint_t                              i, f, k, nkeys, nsamples;
     ngx_shm_zone_t                         *shm_zone;
     ngx_list_part_t                        *part;
     ngx_slab_pool_t                        *shpool;
@@ -1269,8 +1290,15 @@ ngx_http_partoo_tryout_status_zones(ngx_http_partoo_tryout_page_t *pg)
         { "partoo_tryout_samples_evictions_total",
           NGX_HTTP_PARTOO_TRYOUT_COUNTER,
           "Samples evicted from each samples zone to make room for "
-          "another." }
+          "another." },
+
+        { "partoo_tryout_samples_source_fetches_total",
+          NGX_HTTP_PARTOO_TRYOUT_COUNTER,
+          "Subrequests to samples_source for each samples zone, by result: "
+          "ok (a document), not_found (404) or error (the default sent)." }
     };
+
+    static char  *fetch_results[] = { "ok", "not_found", "error" };
 
     cycle = (ngx_cycle_t *) ngx_cycle;
 
@@ -1360,11 +1388,29 @@ ngx_http_partoo_tryout_status_zones(ngx_http_partoo_tryout_page_t *pg)
                 }
                 break;
 
-            default: /* 5 */
+            case 5:
                 if (nsamples != (ngx_uint_t) NGX_ERROR) {
                     ngx_http_partoo_tryout_page_metric(pg, families[f].name,
                                                        "", labels, 1,
                                                        z ? z->evictions : 0,
+                                                       0);
+                }
+                break;
+
+            default: /* 6 */
+                if (nsamples == (ngx_uint_t) NGX_ERROR) {
+                    break;
+                }
+
+                labels[1].name = "result";
+
+                for (k = 0; k < 3; k++) {
+                    labels[1].value.data = (u_char *) fetch_results[k];
+                    labels[1].value.len = ngx_strlen(fetch_results[k]);
+
+                    ngx_http_partoo_tryout_page_metric(pg, families[f].name,
+                                                       "", labels, 2,
+                                                       z ? z->fetches[k] : 0,
                                                        0);
                 }
                 break;

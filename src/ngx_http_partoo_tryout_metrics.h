@@ -77,5 +77,9 @@ void ngx_http_partoo_tryout_metrics_keys_checked(ngx_str_t *zone,
 /* a sample of the samples zone "zone" evicted */
 void ngx_http_partoo_tryout_metrics_samples_evicted(ngx_str_t *zone);
 
+/* a samples_source fetch for "zone": 0 ok, 1 not_found, 2 error */
+void ngx_http_partoo_tryout_metrics_samples_fetched(ngx_str_t *zone,
+    ngx_uint_t result);
+
 
 #endif /* _NGX_HTTP_PARTOO_TRYOUT_METRICS_H_INCLUDED_ */

@@ -42,6 +42,9 @@ typedef struct {
     ngx_http_partoo_tryout_event_e         event;
     ngx_http_partoo_tryout_delivery_t      delivery;
 
+    ngx_http_partoo_tryout_source_fetch_t  fetch;    /* samples_source */
+    ngx_http_partoo_tryout_origin_e        origin;   /* of the payload */
+
     unsigned                               head_passed:1;
     unsigned                               metered:1;  /* see metrics */
 } ngx_http_partoo_tryout_ctx_t;

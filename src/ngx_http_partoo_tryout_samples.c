@@ -41,10 +41,14 @@ typedef struct {
     ngx_uint_t                     generation;
     size_t                         len;
 
+    /* a source's entry: wall clock ms it expires at; a PUT's: 0, never */
+    uint64_t                       expires;
+
     /* the document's signature, kept by the first tryout that signs it */
     u_char                         key_id[NGX_HTTP_PARTOO_TRYOUT_KEY_ID];
     u_char                         signature[NGX_HTTP_PARTOO_TRYOUT_SIGN_LEN];
     unsigned                       signed_:1;
+    unsigned                       missing:1;  /* the source had none */
 
     u_char                         data[1];
 } ngx_http_partoo_tryout_sample_t;
@@ -100,7 +104,11 @@ static ngx_int_t ngx_http_partoo_tryout_samples_body_filter(
 
 static ngx_int_t ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone,
     int64_t org_id, ngx_uint_t event, u_char *data, size_t len,
-    ngx_log_t *log);
+    uint64_t expires, ngx_uint_t *generation, ngx_log_t *log);
+static ngx_http_partoo_tryout_sample_t *ngx_http_partoo_tryout_samples_find(
+    ngx_http_partoo_tryout_samples_shctx_t *sh, int64_t org_id,
+    ngx_uint_t event);
+static uint64_t ngx_http_partoo_tryout_samples_now(void);
 static ngx_http_partoo_tryout_sample_t *ngx_http_partoo_tryout_samples_lookup(
     ngx_http_partoo_tryout_samples_shctx_t *sh, int64_t org_id,
     ngx_uint_t event);
@@ -505,7 +513,7 @@ ngx_http_partoo_tryout_samples_put(ngx_http_request_t *r,
     }
 
     rc = ngx_http_partoo_tryout_samples_store(pslcf->api_zone, ctx->org_id,
-                                              ctx->event, data, len,
+                                              ctx->event, data, len, 0, NULL,
                                               r->connection->log);
 
     if (rc == NGX_DECLINED) {
@@ -564,8 +572,12 @@ ngx_http_partoo_tryout_samples_get(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
-    s = ngx_http_partoo_tryout_samples_lookup(zctx->sh, ctx->org_id,
-                                              ctx->event);
+    s = ngx_http_partoo_tryout_samples_find(zctx->sh, ctx->org_id,
+                                            ctx->event);
+    if (s && s->missing) {
+        s = NULL;
+    }
+
     if (s) {
         /* a read is a use: the sample is the last to be evicted */
         ngx_queue_remove(&s->queue);
@@ -600,6 +612,7 @@ ngx_http_partoo_tryout_samples_delete(ngx_http_request_t *r,
     ngx_http_partoo_tryout_samples_ctx_t *ctx)
 {
     ngx_int_t                                   rc;
+    ngx_uint_t                                  found;
     ngx_http_partoo_tryout_sample_t            *s;
     ngx_http_partoo_tryout_samples_zone_t      *zctx;
     ngx_http_partoo_tryout_samples_loc_conf_t  *pslcf;
@@ -615,15 +628,22 @@ ngx_http_partoo_tryout_samples_delete(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
+    found = 0;
+
     s = ngx_http_partoo_tryout_samples_lookup(zctx->sh, ctx->org_id,
                                               ctx->event);
     if (s) {
+        /* an expired or negative entry goes too, yet was no sample */
+        found = (ngx_http_partoo_tryout_samples_find(zctx->sh, ctx->org_id,
+                                                     ctx->event)
+                 != NULL && !s->missing);
+
         ngx_http_partoo_tryout_samples_remove(zctx, s);
     }
 
     ngx_shmtx_unlock(&zctx->shpool->mutex);
 
-    if (s == NULL) {
+    if (!found) {
         return ngx_http_partoo_tryout_send(r, NGX_HTTP_NOT_FOUND,
                              ngx_http_partoo_tryout_samples_err_not_found.data,
                              ngx_http_partoo_tryout_samples_err_not_found.len);
@@ -654,13 +674,17 @@ ngx_http_partoo_tryout_samples_body_filter(ngx_http_request_t *r,
 
 /*
  * Stores a copy of "data" as the sample of (org_id, event), evicting the
- * least recently used samples until it fits.  NGX_OK: created, NGX_DONE:
- * replaced, NGX_DECLINED: larger than the zone can ever hold.
+ * least recently used samples until it fits; "data" NULL: the source has
+ * none.  "expires" 0: a PUT's, kept until replaced; else a source's,
+ * which never replaces a PUT's.  NGX_OK: created, NGX_DONE: replaced,
+ * NGX_DECLINED: larger than the zone can ever hold, NGX_BUSY: a PUT's
+ * sample stays.
  */
 
 static ngx_int_t
 ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
-    ngx_uint_t event, u_char *data, size_t len, ngx_log_t *log)
+    ngx_uint_t event, u_char *data, size_t len, uint64_t expires,
+    ngx_uint_t *generation, ngx_log_t *log)
 {
     size_t                                  size;
     ngx_int_t                               rc;
@@ -680,6 +704,11 @@ ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
     old = ngx_http_partoo_tryout_samples_lookup(zctx->sh, org_id, event);
+
+    if (old && expires && old->expires == 0) {
+        ngx_shmtx_unlock(&zctx->shpool->mutex);
+        return NGX_BUSY;
+    }
 
     if (old) {
         /* it goes anyway: its room may be what the new one needs */
@@ -726,7 +755,16 @@ ngx_http_partoo_tryout_samples_store(ngx_shm_zone_t *zone, int64_t org_id,
     s->event = event;
     s->generation = ++zctx->sh->generation;
     s->len = len;
-    ngx_memcpy(s->data, data, len);
+    s->expires = expires;
+    s->missing = (data == NULL);
+
+    if (data) {
+        ngx_memcpy(s->data, data, len);
+    }
+
+    if (generation) {
+        *generation = s->generation;
+    }
 
     ngx_rbtree_insert(&zctx->sh->rbtree, &s->node);
     ngx_queue_insert_head(&zctx->sh->queue, &s->queue);
@@ -907,7 +945,15 @@ ngx_http_partoo_tryout_samples_copy(ngx_shm_zone_t *zone, int64_t org_id,
 
     ngx_shmtx_lock(&zctx->shpool->mutex);
 
-    s = ngx_http_partoo_tryout_samples_lookup(zctx->sh, org_id, event);
+    s = ngx_http_partoo_tryout_samples_find(zctx->sh, org_id, event);
+
+    if (s && s->missing) {
+        ngx_queue_remove(&s->queue);
+        ngx_queue_insert_head(&zctx->sh->queue, &s->queue);
+        ngx_shmtx_unlock(&zctx->shpool->mutex);
+
+        return NGX_DONE;
+    }
 
     if (s) {
         ngx_queue_remove(&s->queue);
@@ -938,6 +984,55 @@ ngx_http_partoo_tryout_samples_copy(ngx_shm_zone_t *zone, int64_t org_id,
     }
 
     return copy->data.data ? NGX_OK : NGX_ERROR;
+}
+
+
+/* a source's answer: its document, or "data" NULL for none */
+
+ngx_int_t
+ngx_http_partoo_tryout_samples_store_source(ngx_shm_zone_t *zone,
+    int64_t org_id, ngx_http_partoo_tryout_event_e event, u_char *data,
+    size_t len, ngx_msec_t ttl, ngx_uint_t *generation, ngx_log_t *log)
+{
+    return ngx_http_partoo_tryout_samples_store(zone, org_id, event, data,
+                                   len, ngx_http_partoo_tryout_samples_now()
+                                        + ttl,
+                                   generation, log);
+}
+
+
+/* the entry of (org_id, event) unless expired; under the zone's lock */
+
+static ngx_http_partoo_tryout_sample_t *
+ngx_http_partoo_tryout_samples_find(
+    ngx_http_partoo_tryout_samples_shctx_t *sh, int64_t org_id,
+    ngx_uint_t event)
+{
+    ngx_http_partoo_tryout_sample_t  *s;
+
+    s = ngx_http_partoo_tryout_samples_lookup(sh, org_id, event);
+
+    /* an expired one stays until replaced or evicted: no write here */
+
+    if (s && s->expires && s->expires <= ngx_http_partoo_tryout_samples_now())
+    {
+        return NULL;
+    }
+
+    return s;
+}
+
+
+/* the wall clock, shared by the workers that compare expiry times */
+
+static uint64_t
+ngx_http_partoo_tryout_samples_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
 }
 
 

@@ -48,12 +48,23 @@ ngx_shm_zone_t *ngx_http_partoo_tryout_samples_zone_ref(ngx_conf_t *cf,
 
 /*
  * Copies the sample of (org_id, event) to "pool"; a read is a use, the
- * sample is the last to be evicted.  NGX_DECLINED: none stored;
- * NGX_ERROR: out of memory.
+ * sample is the last to be evicted.  NGX_DECLINED: none stored, or
+ * expired; NGX_DONE: the source had none, within its TTL; NGX_ERROR: out
+ * of memory.
  */
 ngx_int_t ngx_http_partoo_tryout_samples_copy(ngx_shm_zone_t *zone,
     int64_t org_id, ngx_http_partoo_tryout_event_e event, ngx_pool_t *pool,
     ngx_http_partoo_tryout_sample_copy_t *copy);
+
+/*
+ * Stores the source's answer for (org_id, event) for "ttl" ms: "data", or
+ * with "data" NULL that it has none.  A PUT's sample is never replaced
+ * (NGX_BUSY).  NGX_OK or NGX_DONE: stored, "generation" set for
+ * keep_signature(); NGX_DECLINED: larger than the zone can hold.
+ */
+ngx_int_t ngx_http_partoo_tryout_samples_store_source(ngx_shm_zone_t *zone,
+    int64_t org_id, ngx_http_partoo_tryout_event_e event, u_char *data,
+    size_t len, ngx_msec_t ttl, ngx_uint_t *generation, ngx_log_t *log);
 
 /*
  * Keeps "signature", made with the key "key_id" of the sample copied at

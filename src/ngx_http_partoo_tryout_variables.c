@@ -40,6 +40,8 @@ static ngx_int_t ngx_http_partoo_tryout_org_id_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_partoo_tryout_user_id_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_partoo_tryout_payload_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
@@ -71,6 +73,14 @@ static ngx_http_variable_t  ngx_http_partoo_tryout_vars[] = {
 
     { ngx_string("partoo_tryout_host"), NULL,
       ngx_http_partoo_tryout_item_variable, 1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("partoo_tryout_payload_source"), NULL,
+      ngx_http_partoo_tryout_payload_variable, 0, NGX_HTTP_VAR_NOCACHEABLE,
+      0 },
+
+    { ngx_string("partoo_tryout_source_result"), NULL,
+      ngx_http_partoo_tryout_payload_variable, 1, NGX_HTTP_VAR_NOCACHEABLE,
+      0 },
 
     { ngx_string("partoo_tryout_addr"), NULL,
       ngx_http_partoo_tryout_variable, NGX_HTTP_PARTOO_TRYOUT_VAR_ADDR,
@@ -238,6 +248,47 @@ ngx_http_partoo_tryout_time_variable(ngx_http_request_t *r,
  * The accepted item's event type (data 0) and url host (data 1): found
  * from the start of its delivery, for a log line of a 499 as well.
  */
+
+/*
+ * Where the payload came from: sample, source or default; and what
+ * samples_source answered this tryout: ok, not_found or error.  Not
+ * found before the payload is chosen, nor the second without a fetch.
+ */
+
+static ngx_int_t
+ngx_http_partoo_tryout_payload_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    const char                    *name;
+    ngx_http_partoo_tryout_ctx_t  *ctx;
+
+    static const char  *origins[] = { NULL, "sample", "source", "default" };
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_partoo_tryout_module);
+
+    name = NULL;
+
+    if (ctx && data == 0 && (ngx_uint_t) ctx->origin < 4) {
+        name = origins[ctx->origin];
+
+    } else if (ctx && data == 1) {
+        name = ngx_http_partoo_tryout_source_result_name(ctx->fetch.result);
+    }
+
+    if (name == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = (u_char *) name;
+    v->len = ngx_strlen(name);
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_partoo_tryout_item_variable(ngx_http_request_t *r,

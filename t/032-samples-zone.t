@@ -4,7 +4,7 @@
 #
 # A 32k zone on a 64-bit machine with 4k pages keeps 5 free pages: five
 # 3000-byte samples (one page each) fill it, and the largest sample it can
-# hold is 5 pages less the sample header, 20287 bytes.
+# hold is 5 pages less the sample header, 20279 bytes.
 
 use strict;
 use warnings;
@@ -182,16 +182,16 @@ evicted
 
 
 
-=== TEST 9: the limit is exact: 20287 bytes fit a 32k zone, 20288 do not
+=== TEST 9: the limit is exact: 20279 bytes fit a 32k zone, 20280 do not
 --- skip_eval: 20: $::NOT_4K
 --- http_config
     partoo_tryout_samples_zone zone=samples:32k;
 --- request eval
 [
     (map { ::sample_put($_, 'lead_received', main::fill($_)) } 1 .. 5),
-    ::sample_put(9, 'lead_received', ::padded_sample(20288)),
+    ::sample_put(9, 'lead_received', ::padded_sample(20280)),
     ::sample_get(1, 'lead_received'),
-    ::sample_put(9, 'lead_received', ::padded_sample(20287)),
+    ::sample_put(9, 'lead_received', ::padded_sample(20279)),
     ::sample_get(9, 'lead_received'),
     ::sample_get(5, 'lead_received'),
 ]
@@ -201,10 +201,10 @@ evicted
 [
     ('') x 5,
     '{"errors":{"json":"sample too large for the samples zone '
-    . '(at most 20287 bytes)"}}',
+    . '(at most 20279 bytes)"}}',
     main::fill(1),
     '',
-    ::padded_sample(20287),
+    ::padded_sample(20279),
     '{"errors":{"json":"sample not found"}}',
 ]
 

@@ -645,7 +645,166 @@ main::emerg('duplicate parameter "keys=tryout_keys" in "partoo_tryout"')
 
 
 
-=== TEST 47: a tryout with an unknown parameter
+=== TEST 47: a samples source with its TTL
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/source samples_ttl=30s;
+    }
+
+    location = /samples {
+        partoo_tryout_samples_api samples;
+    }
+--- request
+GET /samples?org_id=42&event_type=lead_received
+--- error_code: 404
+--- response_body chomp
+{"errors":{"json":"sample not found"}}
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 48: a samples source with the default TTL
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/partoo/samples;
+    }
+
+    location = /samples {
+        partoo_tryout_samples_api samples;
+    }
+--- request
+GET /samples?org_id=42&event_type=lead_received
+--- error_code: 404
+--- response_body chomp
+{"errors":{"json":"sample not found"}}
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 49: a samples source without a samples zone
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples_source=/source;
+    }
+--- must_die
+--- error_log eval
+main::emerg('"samples_source" in "partoo_tryout" requires "samples=NAME": the zone keeps what the source answered')
+
+
+
+=== TEST 50: a TTL without a samples source
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_ttl=1m;
+    }
+--- must_die
+--- error_log eval
+main::emerg('"samples_ttl" in "partoo_tryout" requires "samples_source=URI"')
+
+
+
+=== TEST 51: a samples source that is no URI
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=http://backend/s;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid "samples_source=http://backend/s" in "partoo_tryout": must be a URI starting with "/", without arguments')
+
+
+
+=== TEST 52: a samples source with its own arguments
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/source?a=1;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid "samples_source=/source?a=1" in "partoo_tryout": must be a URI starting with "/", without arguments')
+
+
+
+=== TEST 53: an empty samples source
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid "samples_source=" in "partoo_tryout": must be a URI starting with "/", without arguments')
+
+
+
+=== TEST 54: a samples source twice
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/a samples_source=/b;
+    }
+--- must_die
+--- error_log eval
+main::emerg('duplicate parameter "samples_source=/b" in "partoo_tryout"')
+
+
+
+=== TEST 55: a bad samples TTL
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/s samples_ttl=soon;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid "samples_ttl=soon" in "partoo_tryout": must be a time such as 1m')
+
+
+
+=== TEST 56: a zero samples TTL
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/s samples_ttl=0s;
+    }
+--- must_die
+--- error_log eval
+main::emerg('invalid "samples_ttl=0s" in "partoo_tryout": must be a time such as 1m')
+
+
+
+=== TEST 57: a samples TTL twice
+--- http_config
+    partoo_tryout_samples_zone zone=samples:64k;
+--- config
+    location = /t {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/s samples_ttl=1s samples_ttl=2s;
+    }
+--- must_die
+--- error_log eval
+main::emerg('duplicate parameter "samples_ttl=2s" in "partoo_tryout"')
+
+
+
+=== TEST 58: a tryout with an unknown parameter
 --- http_config
     partoo_tryout_samples_zone zone=samples:64k;
 --- config
@@ -658,7 +817,7 @@ main::emerg('invalid parameter "sample=samples" in "partoo_tryout"')
 
 
 
-=== TEST 48: the API with a bad max_size
+=== TEST 59: the API with a bad max_size
 --- http_config
     partoo_tryout_samples_zone zone=samples:64k;
 --- config
@@ -671,7 +830,7 @@ main::emerg('invalid max_size "max_size=big" in "partoo_tryout_samples_api"')
 
 
 
-=== TEST 49: the API with an unknown parameter
+=== TEST 60: the API with an unknown parameter
 --- http_config
     partoo_tryout_samples_zone zone=samples:64k;
 --- config
@@ -684,7 +843,7 @@ main::emerg('invalid parameter "size=1k" in "partoo_tryout_samples_api"')
 
 
 
-=== TEST 50: the API twice in one location
+=== TEST 61: the API twice in one location
 --- http_config
     partoo_tryout_samples_zone zone=samples:64k;
 --- config
