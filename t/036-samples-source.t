@@ -22,6 +22,10 @@ use PartooSigning;
 our $PORT = $ENV{TEST_NGINX_RECEIVER_PORT} || 3985;
 our $R = "https://127.0.0.1:$PORT/t";
 
+# How much slower the blocks that race a slow source wait under valgrind,
+# where a tryout takes a good part of a second to reach its fetch
+our $SLOW = $ENV{TEST_NGINX_USE_VALGRIND} ? 5 : 1;
+
 our $SOURCE = '{"lead":{"id":"src-1","name":"From the source",'
               . '"note":"caf\u00e9 \u65e5"}}';
 
@@ -285,7 +289,7 @@ select undef, undef, undef, 1.2;
 
 
 === TEST 9: concurrent tryouts missing the same sample wait for one fetch
---- config eval: main::source_config('src9', 'delay=500&body=' . main::escape($main::SOURCE))
+--- config eval: main::source_config('src9', 'delay=' . 500 * $main::SLOW . '&body=' . main::escape($main::SOURCE))
 --- init
 my $url = "$main::R/s9";
 my (undef, @answers) = PartooTryout::concurrent_tryouts(
@@ -342,7 +346,7 @@ waits for the source's lead_received sample of org 42
 
 
 === TEST 12: the client of the tryout that asked the source goes away: the tryout waiting for it asks again, and gets its answer
---- config eval: main::source_config('src12', 'delay=1000&body=' . main::escape($main::SOURCE))
+--- config eval: main::source_config('src12', 'delay=' . 1000 * $main::SLOW . '&body=' . main::escape($main::SOURCE))
 --- init
 use IO::Socket::INET;
 
@@ -354,13 +358,13 @@ my @raw = map { PartooTryout::raw_tryout_request(url => "$main::R/$_",
 my $owner = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
     or die "connect: $!";
 syswrite($owner, $raw[0]);
-select undef, undef, undef, 0.3;
+select undef, undef, undef, 0.3 * $main::SLOW;
 
 my $waiter = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                                    Timeout => 10)
     or die "connect: $!";
 syswrite($waiter, $raw[1]);
-select undef, undef, undef, 0.3;
+select undef, undef, undef, 0.3 * $main::SLOW;
 
 close $owner;
 
@@ -416,7 +420,7 @@ partoo_tryout: samples_source "/source" for the lead_received sample of org 42: 
 
 === TEST 14: two locations sharing a zone ask their own sources: a tryout of one never waits for the other's fetch
 --- config eval
-main::source_config('src14', 'delay=1000&body=' . main::escape($main::SOURCE))
+main::source_config('src14', 'delay=' . 1000 * $main::SLOW . '&body=' . main::escape($main::SOURCE))
 . <<'_EOC_'
     location = /other/tryout {
         partoo_tryout keys=tryout_keys samples=samples
@@ -447,7 +451,7 @@ my $a = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                               Timeout => 10)
     or die "connect: $!";
 syswrite($a, $first);
-select undef, undef, undef, 0.3;
+select undef, undef, undef, 0.3 * $main::SLOW;
 
 my $b = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                               Timeout => 10)
