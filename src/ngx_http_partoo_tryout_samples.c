@@ -41,7 +41,7 @@ typedef struct {
     ngx_uint_t                     generation;
     size_t                         len;
 
-    /* a source's entry: wall clock ms it expires at; a PUT's: 0, never */
+    /* a source's entry: ngx_current_msec it expires at; a PUT's: 0 */
     uint64_t                       expires;
 
     /* the document's signature, kept by the first tryout that signs it */
@@ -1023,16 +1023,16 @@ ngx_http_partoo_tryout_samples_find(
 }
 
 
-/* the wall clock, shared by the workers that compare expiry times */
+/*
+ * nginx's monotonic clock (CLOCK_MONOTONIC, one for the whole machine, so
+ * every worker compares the same times): a wall clock stepped back would
+ * keep a source's answers longer by the step.
+ */
 
 static uint64_t
 ngx_http_partoo_tryout_samples_now(void)
 {
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (uint64_t) tp->sec * 1000 + tp->msec;
+    return (uint64_t) ngx_current_msec;
 }
 
 

@@ -14,7 +14,11 @@
 #include "ngx_http_partoo_tryout_metrics.h"
 
 
-/* a subrequest in flight and the tryouts waiting for it, per worker */
+/*
+ * A subrequest in flight and the tryouts waiting for it, per worker: one
+ * per zone, sample and source URI, as two locations sharing a zone may ask
+ * different sources.
+ */
 
 struct ngx_http_partoo_tryout_source_pending_s {
     ngx_queue_t                               queue;
@@ -24,7 +28,7 @@ struct ngx_http_partoo_tryout_source_pending_s {
     int64_t                                   org_id;
     ngx_http_partoo_tryout_event_e            event;
 
-    /* NULL once its request went away */
+    /* the tryout whose subrequest it is */
     ngx_http_partoo_tryout_source_fetch_t    *owner;
     ngx_queue_t                               waiters;
 };
@@ -83,7 +87,10 @@ ngx_http_partoo_tryout_source_fetch(ngx_http_request_t *r,
         p = ngx_queue_data(q, ngx_http_partoo_tryout_source_pending_t,
                            queue);
 
-        if (p->zone == zone && p->org_id == org_id && p->event == event) {
+        if (p->zone == zone && p->org_id == org_id && p->event == event
+            && p->uri->len == uri->len
+            && ngx_strncmp(p->uri->data, uri->data, uri->len) == 0)
+        {
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "partoo_tryout: waits for the source's %s sample "
                            "of org %L",

@@ -5,7 +5,7 @@
  * samples_source: a sample the samples zone lacks, fetched from the
  * operator's location by an in-memory subrequest, kept in the zone for
  * samples_ttl.  The tryouts of a worker that miss the same (org, event)
- * meanwhile wait for the one subrequest.
+ * of the same source meanwhile wait for the one subrequest.
  */
 
 

@@ -22,6 +22,10 @@ use PartooSigning;
 our $PORT = $ENV{TEST_NGINX_RECEIVER_PORT} || 3985;
 our $R = "https://127.0.0.1:$PORT/t";
 
+# How much slower the blocks that race a slow source wait under valgrind,
+# where a tryout takes a good part of a second to reach its fetch
+our $SLOW = $ENV{TEST_NGINX_USE_VALGRIND} ? 5 : 1;
+
 our $SOURCE = '{"lead":{"id":"src-1","name":"From the source",'
               . '"note":"caf\u00e9 \u65e5"}}';
 
@@ -285,7 +289,7 @@ select undef, undef, undef, 1.2;
 
 
 === TEST 9: concurrent tryouts missing the same sample wait for one fetch
---- config eval: main::source_config('src9', 'delay=500&body=' . main::escape($main::SOURCE))
+--- config eval: main::source_config('src9', 'delay=' . 500 * $main::SLOW . '&body=' . main::escape($main::SOURCE))
 --- init
 my $url = "$main::R/s9";
 my (undef, @answers) = PartooTryout::concurrent_tryouts(
@@ -342,7 +346,7 @@ waits for the source's lead_received sample of org 42
 
 
 === TEST 12: the client of the tryout that asked the source goes away: the tryout waiting for it asks again, and gets its answer
---- config eval: main::source_config('src12', 'delay=1000&body=' . main::escape($main::SOURCE))
+--- config eval: main::source_config('src12', 'delay=' . 1000 * $main::SLOW . '&body=' . main::escape($main::SOURCE))
 --- init
 use IO::Socket::INET;
 
@@ -354,13 +358,13 @@ my @raw = map { PartooTryout::raw_tryout_request(url => "$main::R/$_",
 my $owner = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
     or die "connect: $!";
 syswrite($owner, $raw[0]);
-select undef, undef, undef, 0.3;
+select undef, undef, undef, 0.3 * $main::SLOW;
 
 my $waiter = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                                    Timeout => 10)
     or die "connect: $!";
 syswrite($waiter, $raw[1]);
-select undef, undef, undef, 0.3;
+select undef, undef, undef, 0.3 * $main::SLOW;
 
 close $owner;
 
@@ -382,3 +386,98 @@ waits for the source's lead_received sample of org 42
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 13: a source answering 204, a success but no document: the default, logged with that status
+--- config
+    location = /v2/webhooks/tryout {
+        partoo_tryout keys=tryout_keys samples=samples samples_source=/source;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pem;
+        add_header X-Payload-Source $partoo_tryout_payload_source always;
+        add_header X-Source-Result $partoo_tryout_source_result always;
+    }
+
+    location = /source {
+        internal;
+        return 204;
+    }
+--- request eval
+[main::tryout('s13'), "GET /receiver/s13"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[main::answer('s13'), main::record('s13')]
+--- response_headers eval
+["X-Payload-Source: default\nX-Source-Result: error", "!X-Payload-Source"]
+--- error_log
+partoo_tryout: samples_source "/source" for the lead_received sample of org 42: answered 204, the default payload is sent
+
+
+
+=== TEST 14: two locations sharing a zone ask their own sources: a tryout of one never waits for the other's fetch
+--- config eval
+main::source_config('src14', 'delay=' . 1000 * $main::SLOW . '&body=' . main::escape($main::SOURCE))
+. <<'_EOC_'
+    location = /other/tryout {
+        partoo_tryout keys=tryout_keys samples=samples
+                      samples_source=/other/source;
+        partoo_tryout_allow_address 127.0.0.1;
+        partoo_tryout_ssl_trusted_certificate
+            $TEST_NGINX_RECEIVER_DIR/pki/ca.crt;
+        partoo_tryout_signing_key $TEST_NGINX_SIGN_DIR/ed25519.pem;
+    }
+
+    location = /other/source {
+        internal;
+        subrequest_output_buffer_size 128k;
+        proxy_pass https://127.0.0.1:$TEST_NGINX_RECEIVER_PORT/t/src14o?body=%7B%22id%22%3A%22other%22%7D&$args;
+    }
+_EOC_
+--- init
+use IO::Socket::INET;
+
+my $port = Test::Nginx::Socket::server_port_for_client();
+my $first = PartooTryout::raw_tryout_request(url => "$main::R/s14a",
+                                             event => 'lead_received');
+my $other = PartooTryout::raw_tryout_request(uri => '/other/tryout',
+                                             url => "$main::R/s14b",
+                                             event => 'lead_received');
+
+my $a = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                              Timeout => 10)
+    or die "connect: $!";
+syswrite($a, $first);
+select undef, undef, undef, 0.3 * $main::SLOW;
+
+my $b = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                              Timeout => 10)
+    or die "connect: $!";
+syswrite($b, $other);
+
+my %res = ($a => '', $b => '');
+for my $s ($b, $a) {
+    $s->timeout(10);
+    while (sysread($s, $res{$s}, 65536, length $res{$s})) { }
+}
+
+my %want = (
+    $a => main::answer('s14a', main::source_document()),
+    $b => main::answer('s14b',
+                       '{"type":"lead_received","payload":{"id":"other"}}'),
+);
+
+for my $s ($a, $b) {
+    $res{$s} =~ /\r\n\r\n(.*)\z/s && $1 =~ /$want{$s}/
+        or die "tryout: $res{$s}\n";
+}
+--- request eval
+["GET /receiver/src14.conn", "GET /receiver/src14o.conn"]
+--- response_body_like eval
+[main::fetches(1), main::fetches(1)]
+--- no_error_log
+waits for the source's
+[error]
