@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 
 #include "ngx_http_partoo_tryout_validate.h"
 
@@ -1225,6 +1226,124 @@ ngx_http_partoo_tryout_test_events(void)
 
 
 /*
+ * The validator against libcurl, which the thread-pool engine parses the
+ * url with: a url libcurl refuses is "must be a valid url", and one the
+ * validator passes libcurl takes.  The validator spares libcurl's parse
+ * for plain hosts and ports, so the urls are made around those edges:
+ * hosts that look like numbers, empty labels, ports out of range or with
+ * leading zeros, userinfo and IP literals.
+ */
+
+static void
+ngx_http_partoo_tryout_test_libcurl_agrees(void)
+{
+    int                              ok, curl_ok, valid, invalid_url;
+    char                             url[128], host[16], *body;
+    char                            *expected;
+    size_t                           h, s, o, t, i, len, cases;
+    CURLU                           *u;
+    unsigned long                    seed;
+    ngx_http_partoo_tryout_item_t    item;
+    ngx_http_partoo_tryout_verdict_e verdict;
+
+    static const char  *schemes[] = { "https", "HTTPS", "http", "hTtP" };
+    static const char  *ports[] = { "", ":", ":0", ":1", ":443", ":65535",
+                                    ":65536", ":99999", ":0443", ":123456",
+                                    ":12a", ":-1", "::1" };
+    static const char  *tails[] = { "", "/", "/x?y=1#z", "?q", "#f",
+                                    "/%zz/../a", "/a:b@c" };
+    static const char  *hosts[] = { "a", "a.b", "example.com", "a-b.c-d",
+                                    "A.B", "a..b", "a.", ".a", "a.b.",
+                                    "0x7f.1", "127.0.0.1", "999.1.1.1",
+                                    "4294967296", "0", "1.2.3", "a.1",
+                                    "x0", "0x", "-a", "a-", "localhost",
+                                    "u@a.b", "u:p@a.b", "@a.b", "[::1]",
+                                    "[::ffff:127.0.0.1]", "a%2eb", "a_b",
+                                    "a~b", "a!b", "a$b", "a,b", "a;b",
+                                    "a=b", "a+b", "a&b", "a'b", "a(b" };
+    static const char   alphabet[] = "abzAZ0179-._:@[]%~";
+
+    u = curl_url();
+    if (u == NULL) {
+        abort();
+    }
+
+    expected = ngx_http_partoo_tryout_test_quotes(
+                   NGX_HTTP_PARTOO_TRYOUT_T_FIELDS(
+                       "'url':'must be a valid url'"), &len);
+
+    ok = 1;
+    cases = 0;
+    seed = 20261204;
+
+    for (h = 0; h < sizeof(hosts) / sizeof(hosts[0]) + 400; h++) {
+
+        if (h < sizeof(hosts) / sizeof(hosts[0])) {
+            snprintf(host, sizeof(host), "%s", hosts[h]);
+
+        } else {
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+
+            for (i = 0; i < 1 + (seed >> 60) % 10; i++) {
+                seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+                host[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
+            }
+
+            host[i] = '\0';
+        }
+
+        for (s = 0; s < sizeof(schemes) / sizeof(schemes[0]); s++) {
+            for (o = 0; o < sizeof(ports) / sizeof(ports[0]); o++) {
+                for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+
+                    snprintf(url, sizeof(url), "%s://%s%s%s", schemes[s],
+                             host, ports[o], tails[t]);
+
+                    curl_ok = curl_url_set(u, CURLUPART_URL, url,
+                                           CURLU_NON_SUPPORT_SCHEME)
+                              == CURLUE_OK;
+
+                    body = ngx_http_partoo_tryout_test_body(url, NULL, NULL);
+                    verdict = ngx_http_partoo_tryout_validate(
+                                  ngx_http_partoo_tryout_test_v, body,
+                                  strlen(body), &item);
+                    free(body);
+
+                    valid = (verdict == NGX_HTTP_PARTOO_TRYOUT_VALID);
+                    invalid_url = (verdict == NGX_HTTP_PARTOO_TRYOUT_INVALID
+                                   && item.error_len == len
+                                   && memcmp(item.error, expected, len)
+                                      == 0);
+
+                    ngx_http_partoo_tryout_item_free(&item);
+
+                    cases++;
+
+                    if ((valid && !curl_ok) || (!curl_ok && !invalid_url)) {
+                        if (ok) {
+                            printf("# %s: libcurl %s, validator %s\n", url,
+                                   curl_ok ? "takes it" : "refuses it",
+                                   valid ? "passes it" : "refuses it "
+                                   "otherwise");
+                        }
+
+                        ok = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    free(expected);
+    curl_url_cleanup(u);
+
+    ngx_http_partoo_tryout_test_result(ok,
+        "libcurl and the validator agree on every url made",
+        "%zu urls", cases);
+}
+
+
+/*
  * The arena: bodies larger than its first chunk, a single string larger
  * than any chunk so far, and a second item made while the first holds it.
  */
@@ -1544,6 +1663,7 @@ main(void)
     ngx_http_partoo_tryout_test_headers_in_order();
     ngx_http_partoo_tryout_test_odd_keys();
     ngx_http_partoo_tryout_test_events();
+    ngx_http_partoo_tryout_test_libcurl_agrees();
     ngx_http_partoo_tryout_test_arena();
     ngx_http_partoo_tryout_test_out_of_memory();
 
