@@ -225,7 +225,7 @@ test-upstream: deps build
 	[ -f $$lib/Test/Nginx/Socket.pm ] || { echo "test-upstream: no" \
 	    "Test/Nginx/Socket.pm in $(TEST_NGINX_LIB)"; exit 2; }; \
 	rm -rf $(UPSTREAM_DIR) && mkdir -p $(UPSTREAM_DIR); \
-	$(call source_files,t README.md) \
+	$(call source_files,t README.md ngx_http_partoo_tryout_module.c) \
 	    | tar --null -T - -cf - | tar -xf - -C $(UPSTREAM_DIR); \
 	rm -rf $(UPSTREAM_DIR)/t/lib/Test/Nginx; \
 	echo "test-upstream: prove -I$$lib -r t in $(UPSTREAM_DIR)"; \

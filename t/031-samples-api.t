@@ -303,7 +303,7 @@ PUT /samples?org_id=1&event_type=lead_received
 
 === TEST 18: GET and DELETE need no Content-Type
 --- init
-put_ok(1, 'lead_received', '{"no":"content-type"}', 201);
+PartooSamples::put_ok(1, 'lead_received', '{"no":"content-type"}', 201);
 --- more_headers
 X-Foo: bar
 --- request eval
