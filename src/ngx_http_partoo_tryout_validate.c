@@ -1023,7 +1023,7 @@ ngx_http_partoo_tryout_check_url(ngx_http_partoo_tryout_validator_t *v,
     /*
      * what the thread-pool engine's libcurl will parse, and nothing else;
      * a plain authority is one libcurl takes as it is, so its parse (a
-     * tenth of the success path's CPU) is spared there
+     * quarter of a typical body's validation) is spared there
      */
 
     if (!ngx_http_partoo_tryout_plain_authority(url, scheme_len, host,
