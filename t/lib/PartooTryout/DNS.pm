@@ -12,6 +12,8 @@ use warnings;
 use IO::Socket::IP ();
 use POSIX ();
 
+use PartooTryout::Receiver ();
+
 my $Pid;
 
 # name => [rcode, delay in ms, addresses...]
@@ -35,6 +37,7 @@ sub start {
 
     $ENV{TEST_NGINX_DNS_PORT} = $sock->sockport;
 
+    my $parent = $$;
     $Pid = fork // die "fork: $!";
 
     if ($Pid == 0) {
@@ -43,6 +46,7 @@ sub start {
         $SIG{TERM} = sub { POSIX::_exit(0) };
 
         while (1) {
+            PartooTryout::Receiver::wait_readable($sock, $parent) or next;
             my $peer = $sock->recv(my $buf, 512) // next;
             my $child = fork;
             next if !defined $child || $child != 0;

@@ -46,6 +46,7 @@ use warnings;
 use Exporter 'import';
 use Fcntl qw(:flock);
 use File::Temp ();
+use IO::Select ();
 use IO::Socket::IP ();
 use IO::Socket::SSL ();
 use POSIX ();
@@ -53,7 +54,7 @@ use Socket ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(setup start port refused_port receiver_config
-                    blocked_name records);
+                    blocked_name records wait_readable);
 
 # exported, for "$TEST_NGINX_RECEIVER_PORT" in the blocks' configurations
 $ENV{TEST_NGINX_RECEIVER_PORT} ||= 3985;
@@ -210,6 +211,7 @@ sub start {
                                      ReuseAddr => 1)
         or die "receiver: cannot listen on 127.0.0.1:$port: $!\n";
 
+    my $parent = $$;
     my $pid = fork // die "fork: $!";
 
     if ($pid == 0) {
@@ -232,6 +234,7 @@ sub start {
         }
 
         while (1) {
+            wait_readable($listen, $parent) or next;
             my $c = $listen->accept or next;
             my $child = fork;
 
@@ -249,6 +252,17 @@ sub start {
     push @Servers, $pid;
 
     return $pid;
+}
+
+# true once $fh is readable; false after a second without; exits when the
+# test process $parent is gone: a prove killed with SIGKILL runs no END
+# block, and a server left behind would hold its port against the next run
+sub wait_readable {
+    my ($fh, $parent) = @_;
+
+    POSIX::_exit(0) if getppid() != $parent;
+
+    return IO::Select->new($fh)->can_read(1);
 }
 
 sub serve {
